@@ -1,0 +1,93 @@
+"""Shared fixtures: the personas of STYLE.md and an API client that speaks as one of them."""
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from opsdesk.accounts.models import Role, Team, User
+from opsdesk.accounts.services import create_token, create_user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class ApiClient:
+    """A Django test client that sends JSON with a bearer token."""
+
+    def __init__(self) -> None:
+        self.client = Client()
+        self.token: str | None = None
+
+    def as_(self, user: User | None) -> "ApiClient":
+        other = ApiClient()
+        other.token = create_token(user=user)[1] if user is not None else None
+        return other
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, **(extra or {})}
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **kw: Any) -> Any:
+        return self.client.get(path, params or {}, headers=self._headers(kw.get("headers")))
+
+    def _send(self, method: str, path: str, body: Any, headers: dict[str, str] | None) -> Any:
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return getattr(self.client, method)(
+            path, data, content_type="application/json", headers=self._headers(headers)
+        )
+
+    def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        return self._send("post", path, body if body is not None else {}, headers)
+
+    def patch(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
+        return self._send("patch", path, body, headers)
+
+
+@pytest.fixture
+def api() -> ApiClient:
+    return ApiClient()
+
+
+def _user(email: str, role: str, name: str) -> User:
+    return create_user(email=email, role=role, name=name, password="a-long-test-password")
+
+
+@pytest.fixture
+def agent(db: None) -> User:
+    return _user("lan.nguyen@support.example.edu.vn", Role.AGENT, "Nguyen Ngoc Lan")
+
+
+@pytest.fixture
+def manager(db: None) -> User:
+    return _user("manager@support.example.edu.vn", Role.MANAGER, "Tran Quoc Bao")
+
+
+@pytest.fixture
+def engineer(db: None) -> User:
+    return _user("dev@dev.example.edu.vn", Role.ENGINEER, "Pham Duc Anh")
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return _user("admin@support.example.edu.vn", Role.ADMIN, "Admin")
+
+
+@pytest.fixture
+def requester(db: None) -> User:
+    return _user("ngoc.a.le@campus.example.edu.vn", Role.REQUESTER, "Le Ngoc A")
+
+
+@pytest.fixture
+def other_requester(db: None) -> User:
+    return _user("ha.nguyen@campus.example.edu.vn", Role.REQUESTER, "Nguyen Thi Ha")
+
+
+@pytest.fixture
+def dev_team(db: None, engineer: User) -> Team:
+    team = Team.objects.create(name="Dev Team")
+    team.members.add(engineer)
+    return team

@@ -1,0 +1,110 @@
+"""State changes for people, teams and tokens."""
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import SYSTEM_EMAIL, ApiToken, Role, User, hash_token
+
+TOKEN_PREFIX = "odk_"
+
+
+class UnknownUser(Exception):
+    """No user has that email address."""
+
+
+def system_user() -> User:
+    """The identity automations and the system act as."""
+    user, _ = User.objects.get_or_create(
+        email=SYSTEM_EMAIL, defaults={"name": "opsdesk", "role": Role.SYSTEM}
+    )
+    return user
+
+
+def create_user(
+    *,
+    email: str,
+    role: str,
+    name: str = "",
+    password: str | None = None,
+    requester_role: str = "",
+    language: str = "en",
+) -> User:
+    """Create a user with a role; admins may also use the admin site."""
+    is_admin = role == Role.ADMIN
+    return User.objects.create_user(
+        email,
+        password,
+        name=name,
+        role=role,
+        requester_role=requester_role,
+        language=language,
+        is_staff=is_admin,
+        is_superuser=is_admin,
+    )
+
+
+def find_or_create_requester(
+    *, email: str, name: str = "", requester_role: str = "", language: str = "en"
+) -> User:
+    """The requester with this email, created on first contact."""
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        return create_user(
+            email=email.strip(),
+            role=Role.REQUESTER,
+            name=name,
+            requester_role=requester_role,
+            language=language,
+        )
+    changed = []
+    if name and not user.name:
+        user.name, changed = name, [*changed, "name"]
+    if requester_role and not user.requester_role:
+        user.requester_role, changed = requester_role, [*changed, "requester_role"]
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
+def create_token(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Issue an API token; the raw value is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw)
+    )
+    return token, raw
+
+
+def revoke_token(*, token: ApiToken) -> ApiToken:
+    """Revoke a token; requests that present it are refused from now on."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    """The active user holding this active token, or None."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Touch last_used_at at most once a minute: a write per request would cost throughput.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def get_user_by_email(email: str) -> User:
+    """The user with this email address."""
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise UnknownUser(email)
+    return user

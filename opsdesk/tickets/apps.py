@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TicketsConfig(AppConfig):
+    name = "opsdesk.tickets"
+    verbose_name = "Tickets"

@@ -1,0 +1,102 @@
+"""Ticket lists: filters and keyset pages shared by the API and the web queues."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from opsdesk.accounts.models import User
+from opsdesk.core.errors import InvalidInput
+from opsdesk.core.pagination import decode_cursor, encode_cursor
+
+from .models import Cos, Stage, Ticket
+
+# Extension point: filters that later apps add (sla_status, incident): name → function.
+EXTRA_FILTERS: dict[str, Callable[[QuerySet[Ticket], str], QuerySet[Ticket]]] = {}
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    stage: str | None = None
+    cos: str | None = None
+    tag: str | None = None
+    assignee: str | None = None
+    team: str | None = None
+    requester: str | None = None
+    incident: str | None = None
+    sla_status: str | None = None
+    q: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+def _person_filter(field: str, value: str, viewer: User) -> Q:
+    if value == "me":
+        return Q(**{field: viewer})
+    if value == "none":
+        return Q(**{f"{field}__isnull": True})
+    if value.isdigit():
+        return Q(**{f"{field}_id": int(value)})
+    return Q(**{f"{field}__email__iexact": value})
+
+
+def _text_filter(q: str) -> Q:
+    ref = q.strip().lstrip("#")
+    text = Q(title__icontains=q) | Q(description__icontains=q)
+    return text | Q(pk=int(ref)) if ref.isdigit() else text
+
+
+def filter_tickets(tickets: QuerySet[Ticket], f: TicketFilters, viewer: User) -> QuerySet[Ticket]:
+    """Apply list filters; an unknown enumeration value is a clear error."""
+    if f.stage:
+        _check_values("stage", f.stage, Stage.values)
+        tickets = tickets.filter(stage__in=f.stage.split(","))
+    if f.cos:
+        _check_values("cos", f.cos, Cos.values)
+        tickets = tickets.filter(cos__in=f.cos.split(","))
+    if f.tag:
+        tickets = tickets.filter(tags__name__iexact=f.tag)
+    if f.assignee:
+        tickets = tickets.filter(_person_filter("assignee", f.assignee, viewer))
+    if f.requester:
+        tickets = tickets.filter(_person_filter("requester", f.requester, viewer))
+    if f.team:
+        tickets = tickets.filter(team__name__iexact=f.team)
+    if f.q:
+        tickets = tickets.filter(_text_filter(f.q))
+    if f.created_after:
+        tickets = tickets.filter(created_at__gte=f.created_after)
+    if f.created_before:
+        tickets = tickets.filter(created_at__lt=f.created_before)
+    for name in ("incident", "sla_status"):
+        value = getattr(f, name)
+        if value:
+            if name not in EXTRA_FILTERS:
+                raise InvalidInput(f"Filtering by {name} is not available yet.",
+                                   fields={name: "not available"})
+            tickets = EXTRA_FILTERS[name](tickets, value)
+    return tickets
+
+
+def _check_values(name: str, given: str, allowed: list[str]) -> None:
+    unknown = [v for v in given.split(",") if v not in allowed]
+    if unknown:
+        raise InvalidInput(f"Unknown {name} {', '.join(unknown)}.",
+                           fields={name: f"one of {', '.join(allowed)}"})
+
+
+def newest_first_page(
+    tickets: QuerySet[Ticket], *, cursor: str | None, size: int
+) -> tuple[list[Ticket], str | None]:
+    """One page of tickets, newest first, and the cursor of the next page."""
+    if cursor:
+        values = decode_cursor(cursor)
+        if len(values) != 1 or not isinstance(values[0], int):
+            raise InvalidInput("The cursor is not valid.", fields={"cursor": "not valid"})
+        tickets = tickets.filter(pk__lt=values[0])
+    rows: list[Any] = list(tickets.order_by("-pk")[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return rows, encode_cursor([rows[-1].pk]) if has_more else None

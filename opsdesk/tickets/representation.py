@@ -1,0 +1,114 @@
+"""Tickets and messages as the API shows them."""
+
+from datetime import datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db.models import Prefetch, QuerySet
+
+from opsdesk.accounts.models import User
+from opsdesk.core.errors import InvalidInput
+
+from .models import ImpactGroup, Message, Ticket
+
+# Extension points filled by later apps (SLA clocks, duplicate detection): each takes a
+# ticket and returns the list the representation shows.
+SLA_PROVIDERS: list[Any] = []
+CANDIDATE_PROVIDERS: list[Any] = []
+
+
+def output_zone(tz: str | None) -> tzinfo | None:
+    """The time zone asked for with ?tz=, or None for UTC."""
+    if not tz:
+        return None
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"Unknown time zone {tz!r}.", fields={"tz": "unknown time zone"}) from exc
+
+
+def _at(value: datetime | None, zone: tzinfo | None) -> datetime | None:
+    if value is None or zone is None:
+        return value
+    return value.astimezone(zone)
+
+
+def with_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Load what the representation reads in a fixed number of queries."""
+    return tickets.select_related("requester", "assignee", "team").prefetch_related(
+        "tags", Prefetch("impact_groups", queryset=ImpactGroup.objects.order_by("id"))
+    )
+
+
+def person(user: User | None, *, with_role: bool = False) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    out: dict[str, Any] = {"id": user.pk, "name": user.name, "email": user.email}
+    if with_role:
+        out["role"] = user.requester_role or user.role
+    return out
+
+
+def ticket_out(ticket: Ticket, zone: tzinfo | None = None) -> dict[str, Any]:
+    """The ticket representation of API.md."""
+    sla = [clock for provider in SLA_PROVIDERS for clock in provider(ticket)]
+    for clock in sla:
+        clock["due_at"], clock["met_at"] = _at(clock["due_at"], zone), _at(clock["met_at"], zone)
+    return {
+        "id": ticket.pk,
+        "ref": ticket.ref,
+        "title": ticket.title,
+        "description": ticket.description,
+        "stage": ticket.stage,
+        "waiting_reason": ticket.waiting_reason or None,
+        "cos": ticket.cos,
+        "cos_rationale": ticket.cos_rationale,
+        "cos_overridden": ticket.cos_overridden,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "language": ticket.language,
+        "requester": person(ticket.requester, with_role=True),
+        "assignee": person(ticket.assignee),
+        "team": ticket.team.name if ticket.team else None,
+        "tags": sorted(t.name for t in ticket.tags.all()),
+        "impact": {
+            "affected_users": ticket.affected_users,
+            "groups": [{"name": g.name, "affected": g.affected}
+                       for g in ticket.impact_groups.all()],
+            "blocking": ticket.blocking,
+            "critical_function": ticket.critical_function,
+            "critical_function_label": ticket.critical_function_label,
+            "failure_rate": ticket.failure_rate,
+            "scope": ticket.scope,
+        },
+        "workaround": ticket.workaround,
+        "due_at": _at(ticket.due_at, zone),
+        "incident_id": getattr(ticket, "incident_id", None),
+        "duplicate_candidates": [c for p in CANDIDATE_PROVIDERS for c in p(ticket)],
+        "sla": sla,
+        "received_at": _at(ticket.received_at, zone),
+        "created_at": _at(ticket.created_at, zone),
+        "updated_at": _at(ticket.updated_at, zone),
+        "resolved_at": _at(ticket.resolved_at, zone),
+        "closed_at": _at(ticket.closed_at, zone),
+        "root_cause": ticket.root_cause,
+        "resolution": ticket.resolution,
+        "version": ticket.version,
+    }
+
+
+def message_out(message: Message, viewer: User, zone: tzinfo | None = None) -> dict[str, Any]:
+    """A timeline entry; requesters get no internal event data and no staff emails."""
+    author = person(message.author)
+    if not viewer.is_desk_staff and author and message.author.is_desk_staff:
+        author["email"] = ""
+    return {
+        "id": message.pk,
+        "kind": message.kind,
+        "event": message.event or None,
+        "body": message.body,
+        "author": author,
+        "public": message.public,
+        "data": message.data if viewer.is_desk_staff else None,
+        "created_at": _at(message.created_at, zone),
+    }

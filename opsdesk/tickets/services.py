@@ -1,0 +1,491 @@
+"""Every change to a ticket: create, update, classify, move between stages, add messages."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from opsdesk.accounts.models import Team, User
+from opsdesk.core.errors import Forbidden, InvalidInput
+
+from . import signals
+from .classification import ImpactFacts, active_rules, classify
+from .errors import IllegalTransition, MissingCloseSummary, StaleVersion
+from .models import (
+    PRIORITY_FOR_COS,
+    Cos,
+    ImpactGroup,
+    Message,
+    MessageKind,
+    Stage,
+    Tag,
+    Ticket,
+    WaitingReason,
+)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+# Events a requester may see on their ticket's timeline; every other event is internal.
+PUBLIC_EVENTS = frozenset({"created", "stage_changed"})
+
+
+@dataclass(frozen=True)
+class Impact:
+    """Impact as a caller states it; None leaves the stored value as it is."""
+
+    affected_users: int | None = None
+    groups: Sequence[tuple[str, int]] | None = None
+    blocking: bool | None = None
+    critical_function: bool | None = None
+    critical_function_label: str | None = None
+    failure_rate: float | None = None
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class CloseSummary:
+    root_cause: str
+    resolution: str
+    lessons: str = ""
+    kb_suggestion: str = ""
+
+
+@dataclass
+class _Changes:
+    """What an update changed, for the events it records."""
+
+    fields: list[str] = field(default_factory=list)
+    events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+
+def record_event(
+    *, ticket: Ticket, actor: User, event: str, body: str, data: dict[str, Any] | None = None
+) -> Message:
+    """Add a system event to the ticket's timeline, naming who or what caused it."""
+    return Message.objects.create(
+        ticket=ticket, kind=MessageKind.EVENT, author=actor, event=event, body=body,
+        data=data or {}, public=event in PUBLIC_EVENTS,
+    )
+
+
+def create_ticket(
+    *,
+    actor: User,
+    requester: User,
+    title: str,
+    description: str = "",
+    channel: str = "api",
+    language: str = "en",
+    tags: Iterable[str] = (),
+    team: Team | None = None,
+    assignee: User | None = None,
+    impact: Impact | None = None,
+    workaround: str = "",
+    received_at: datetime | None = None,
+    due_at: datetime | None = None,
+    cos: str | None = None,
+    cos_reason: str = "",
+) -> Ticket:
+    """Create a ticket, classify it and record its creation; `cos` overrides the rules."""
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = Ticket(
+            title=_clean_title(title), description=description, requester=requester,
+            channel=channel, language=language, team=team, assignee=assignee,
+            workaround=workaround, received_at=received_at or now, due_at=due_at,
+            created_at=now, updated_at=now, created_by=actor,
+        )
+        _apply_impact_fields(ticket, impact or Impact())
+        ticket.save()
+        tag_objs = _tags_for(tags)
+        ticket.tags.set(tag_objs)
+        if impact and impact.groups:
+            _store_groups(ticket, impact.groups)
+        decision = classify(_facts(ticket, {t.name.lower() for t in tag_objs}), active_rules())
+        ticket.cos, ticket.cos_rationale = decision.cos, decision.rationale
+        if cos:
+            _set_override(ticket, actor=actor, cos=cos, reason=cos_reason)
+        ticket.priority = PRIORITY_FOR_COS[Cos(ticket.cos)]
+        ticket.save(update_fields=["cos", "cos_rationale", "cos_overridden",
+                                   "cos_override_reason", "priority"])
+        record_event(
+            ticket=ticket, actor=actor, event="created",
+            body=f"Ticket {ticket.ref} created ({ticket.get_channel_display()}).",
+            data={"cos": ticket.cos, "cos_rationale": ticket.cos_rationale},
+        )
+        signals.ticket_created.send(Ticket, ticket=ticket, actor=actor)
+    return ticket
+
+
+def lock_ticket(*, ticket: Ticket, version: int | None) -> Ticket:
+    """The ticket re-read under a row lock; a stale `version` is refused."""
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if version is not None and version != locked.version:
+        raise StaleVersion(version, locked.version)
+    return locked
+
+
+def _bump(ticket: Ticket, fields: list[str]) -> None:
+    ticket.version += 1
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=[*dict.fromkeys(fields), "version", "updated_at"])
+
+
+def update_ticket(
+    *,
+    ticket: Ticket,
+    actor: User,
+    version: int | None = None,
+    title: str = UNSET,
+    tags: Iterable[str] = UNSET,
+    assignee: User | None = UNSET,
+    team: Team | None = UNSET,
+    impact: Impact = UNSET,
+    workaround: str = UNSET,
+    priority: int = UNSET,
+) -> Ticket:
+    """Change a ticket's fields; each change is an event, impact changes re-classify."""
+    with transaction.atomic():
+        ticket = lock_ticket(ticket=ticket, version=version)
+        changes = _Changes()
+        if title is not UNSET and _clean_title(title) != ticket.title:
+            changes.events.append(("title_changed", f"Title changed to “{title.strip()}”.",
+                                   {"from": ticket.title}))
+            ticket.title = _clean_title(title)
+            changes.fields.append("title")
+        if workaround is not UNSET and workaround != ticket.workaround:
+            ticket.workaround = workaround
+            changes.fields.append("workaround")
+            changes.events.append(("workaround_changed", "Workaround updated.", {}))
+        if assignee is not UNSET and assignee != ticket.assignee:
+            _assign(ticket, assignee, changes)
+        if team is not UNSET and team != ticket.team:
+            ticket.team = team
+            changes.fields.append("team")
+            changes.events.append(
+                ("team_changed", f"Team set to {team.name}." if team else "Team cleared.", {})
+            )
+        if priority is not UNSET and priority != ticket.priority:
+            _set_priority(ticket, priority, changes)
+        if tags is not UNSET:
+            _replace_tags(ticket, tags, changes)
+        for event, body, data in changes.events:
+            record_event(ticket=ticket, actor=actor, event=event, body=body, data=data)
+        if impact is not UNSET:
+            _change_impact(ticket, impact, actor, changes)
+        if changes.fields:
+            _bump(ticket, changes.fields)
+    return ticket
+
+
+def _assign(ticket: Ticket, assignee: User | None, changes: _Changes) -> None:
+    if assignee is not None and not assignee.is_desk_staff:
+        raise InvalidInput("Only desk staff can be assigned.", fields={"assignee": "not staff"})
+    ticket.assignee = assignee
+    changes.fields.append("assignee")
+    body = f"Assigned to {assignee.display_name}." if assignee else "Unassigned."
+    changes.events.append(("assigned", body, {"assignee_id": assignee.pk if assignee else None}))
+
+
+def _set_priority(ticket: Ticket, priority: int, changes: _Changes) -> None:
+    if not 0 <= priority <= 3:
+        raise InvalidInput("Priority is 0 to 3 stars.", fields={"priority": "0 to 3"})
+    changes.events.append(
+        ("priority_changed", f"Priority set to {priority} stars.", {"from": ticket.priority})
+    )
+    ticket.priority, ticket.priority_overridden = priority, True
+    changes.fields += ["priority", "priority_overridden"]
+
+
+def _replace_tags(ticket: Ticket, tags: Iterable[str], changes: _Changes) -> None:
+    new = _tags_for(tags)
+    old = list(ticket.tags.all())
+    if {t.pk for t in new} == {t.pk for t in old}:
+        return
+    ticket.tags.set(new)
+    names = ", ".join(t.name for t in new) or "none"
+    changes.events.append(("tags_changed", f"Tags: {names}.", {"from": [t.name for t in old]}))
+    changes.fields.append("updated_at")
+
+
+def _change_impact(ticket: Ticket, impact: Impact, actor: User, changes: _Changes) -> None:
+    before = impact_summary(ticket)
+    _apply_impact_fields(ticket, impact)
+    if impact.groups is not None:
+        ticket.impact_groups.all().delete()
+        _store_groups(ticket, impact.groups)
+    after = impact_summary(ticket)
+    if before == after:
+        return
+    changes.fields += ["affected_users", "blocking", "critical_function",
+                       "critical_function_label", "failure_rate", "scope"]
+    record_event(ticket=ticket, actor=actor, event="impact_changed",
+                 body=f"Impact changed: {after}.", data={"from": before, "to": after})
+    reclassify(ticket=ticket, actor=actor, changes=changes)
+
+
+def reclassify(*, ticket: Ticket, actor: User, changes: _Changes | None = None) -> Ticket:
+    """Re-run the CoS rules on the ticket's impact; a change of class is an event."""
+    decision = classify(_facts(ticket, _tag_names(ticket)), active_rules())
+    previous = ticket.cos
+    fields = ["cos_rationale"]
+    if ticket.cos_overridden:
+        ticket.cos_rationale = _override_rationale(ticket.cos_override_reason, decision.rationale,
+                                                   decision.cos)
+    else:
+        ticket.cos, ticket.cos_rationale = decision.cos, decision.rationale
+        fields.append("cos")
+        if not ticket.priority_overridden:
+            ticket.priority = PRIORITY_FOR_COS[Cos(ticket.cos)]
+            fields.append("priority")
+    if changes is not None:
+        changes.fields += fields
+    else:
+        _bump(ticket, fields)
+    if ticket.cos != previous:
+        record_event(
+            ticket=ticket, actor=actor, event="cos_changed",
+            body=f"Class of Service {Cos(previous).label} → {Cos(ticket.cos).label}: "
+            f"{ticket.cos_rationale}.",
+            data={"from": previous, "to": ticket.cos, "rationale": ticket.cos_rationale},
+        )
+        signals.cos_changed.send(Ticket, ticket=ticket, actor=actor, previous=previous)
+    return ticket
+
+
+def override_cos(
+    *, ticket: Ticket, actor: User, cos: str, reason: str, version: int | None = None
+) -> Ticket:
+    """Set the Class of Service by hand, with a reason that is kept with the decision."""
+    if actor.is_requester:
+        raise Forbidden("Only desk staff can override the Class of Service.")
+    with transaction.atomic():
+        ticket = lock_ticket(ticket=ticket, version=version)
+        previous = ticket.cos
+        _set_override(ticket, actor=actor, cos=cos, reason=reason)
+        if not ticket.priority_overridden:
+            ticket.priority = PRIORITY_FOR_COS[Cos(ticket.cos)]
+        _bump(ticket, ["cos", "cos_rationale", "cos_overridden", "cos_override_reason",
+                       "priority"])
+        record_event(
+            ticket=ticket, actor=actor, event="cos_overridden",
+            body=f"Class of Service set to {Cos(cos).label} by {actor.display_name}: {reason}",
+            data={"from": previous, "to": cos, "reason": reason},
+        )
+        if previous != cos:
+            signals.cos_changed.send(Ticket, ticket=ticket, actor=actor, previous=previous)
+    return ticket
+
+
+def _set_override(ticket: Ticket, *, actor: User, cos: str, reason: str) -> None:
+    if cos not in Cos.values:
+        raise InvalidInput(f"Unknown Class of Service {cos!r}.", fields={"cos": "unknown"})
+    if not reason.strip():
+        raise InvalidInput(
+            "Overriding the Class of Service needs a reason.", fields={"cos_reason": "required"}
+        )
+    rules_said = ticket.cos_rationale if not ticket.cos_overridden else ""
+    ticket.cos = cos
+    ticket.cos_overridden = True
+    ticket.cos_override_reason = reason.strip()
+    ticket.cos_rationale = _override_rationale(reason.strip(), rules_said, None)
+
+
+def _override_rationale(reason: str, rules_rationale: str, rules_cos: str | None) -> str:
+    rules = f"{Cos(rules_cos).label}: " if rules_cos else ""
+    suffix = f" (rules say {rules}{rules_rationale})" if rules_rationale else ""
+    return f"overridden: {reason}{suffix}"
+
+
+def _facts(ticket: Ticket, tags: set[str]) -> ImpactFacts:
+    return ImpactFacts(
+        affected_users=ticket.affected_users,
+        blocking=ticket.blocking,
+        critical_function=ticket.critical_function,
+        critical_function_label=ticket.critical_function_label,
+        failure_rate=ticket.failure_rate,
+        due_at=ticket.due_at,
+        tags=frozenset(tags),
+    )
+
+
+def _apply_impact_fields(ticket: Ticket, impact: Impact) -> None:
+    if impact.affected_users is not None:
+        ticket.affected_users = impact.affected_users
+    elif impact.groups and ticket.pk is None:
+        ticket.affected_users = max(1, sum(n for _, n in impact.groups))
+    for name in ("blocking", "critical_function", "critical_function_label", "scope"):
+        value = getattr(impact, name)
+        if value is not None:
+            setattr(ticket, name, value)
+    if impact.failure_rate is not None:
+        ticket.failure_rate = impact.failure_rate
+
+
+def _store_groups(ticket: Ticket, groups: Sequence[tuple[str, int]]) -> None:
+    names = [name.strip() for name, _ in groups]
+    if any(not n for n in names) or len(set(names)) != len(names):
+        raise InvalidInput("Group names must be present and distinct.",
+                           fields={"impact.groups": "names must be present and distinct"})
+    ImpactGroup.objects.bulk_create(
+        ImpactGroup(ticket=ticket, name=name.strip(), affected=count) for name, count in groups
+    )
+
+
+def impact_summary(ticket: Ticket) -> str:
+    """One line describing the ticket's impact."""
+    parts = [f"{ticket.affected_users} users"]
+    groups = ", ".join(f"{g.name}: {g.affected}" for g in ticket.impact_groups.all())
+    if groups:
+        parts.append(groups)
+    if ticket.blocking:
+        parts.append("blocking")
+    if ticket.critical_function:
+        parts.append(f"critical function {ticket.critical_function_label}".strip())
+    if ticket.failure_rate is not None:
+        parts.append(f"{round(ticket.failure_rate * 100):g} % failing")
+    if ticket.scope:
+        parts.append(ticket.get_scope_display())
+    return "; ".join(parts)
+
+
+def _clean_title(title: str) -> str:
+    cleaned = title.strip()
+    if not cleaned:
+        raise InvalidInput("A ticket needs a title.", fields={"title": "required"})
+    if len(cleaned) > 300:
+        raise InvalidInput("The title is longer than 300 characters.", fields={"title": "too long"})
+    return cleaned
+
+
+def _tag_names(ticket: Ticket) -> set[str]:
+    return {t.name.lower() for t in ticket.tags.all()}
+
+
+def _tags_for(names: Iterable[str]) -> list[Tag]:
+    """Tag rows for these names (case-insensitive), created when new."""
+    wanted = {n.strip().lower(): n.strip() for n in names if n.strip()}
+    if any(len(n) > 64 for n in wanted.values()):
+        raise InvalidInput("A tag is at most 64 characters.", fields={"tags": "too long"})
+    if not wanted:
+        return []
+    existing = {t.name.lower(): t for t in
+                Tag.objects.annotate(lname=Lower("name")).filter(lname__in=wanted)}
+    missing = [Tag(name=v) for k, v in wanted.items() if k not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name.lower(): t for t in
+                    Tag.objects.annotate(lname=Lower("name")).filter(lname__in=wanted)}
+    return [existing[k] for k in wanted]
+
+
+def change_stage(
+    *,
+    ticket: Ticket,
+    actor: User,
+    to: str,
+    reason: str = "",
+    waiting_reason: str = "",
+    summary: CloseSummary | None = None,
+    version: int | None = None,
+) -> Ticket:
+    """Move a ticket to another stage along a legal transition, and record the event."""
+    if actor.is_requester:
+        raise Forbidden("Only desk staff can change a ticket's stage.")
+    if to not in Stage.values:
+        raise InvalidInput(f"Unknown stage {to!r}.", fields={"stage": "unknown"})
+    with transaction.atomic():
+        ticket = lock_ticket(ticket=ticket, version=version)
+        previous = ticket.stage
+        # Waiting → Waiting is allowed: it changes what the ticket waits on.
+        same = to == previous
+        if (same and to != Stage.WAITING) or (not same and not ticket.can_move_to(to)):
+            raise IllegalTransition(previous, to)
+        fields = ["stage", "waiting_reason"]
+        ticket.waiting_reason = _waiting_reason(to, waiting_reason)
+        ticket.stage = to
+        fields += _stamp_stage(ticket, to, summary)
+        _bump(ticket, fields)
+        label = Stage(to).label
+        if to == Stage.WAITING:
+            label += f" on {WaitingReason(ticket.waiting_reason).label.lower()}"
+        record_event(
+            ticket=ticket, actor=actor, event="stage_changed", body=f"Stage: {label}.",
+            data={"from": previous, "to": to, "waiting_reason": ticket.waiting_reason,
+                  "reason": reason},
+        )
+        signals.stage_changed.send(Ticket, ticket=ticket, actor=actor, previous=previous)
+    return ticket
+
+
+def _waiting_reason(to: str, waiting_reason: str) -> str:
+    if to != Stage.WAITING:
+        return ""
+    if waiting_reason not in WaitingReason.values:
+        raise InvalidInput(
+            "Waiting needs a reason: customer, dev_team or third_party.",
+            fields={"waiting_reason": "customer, dev_team or third_party"},
+        )
+    return waiting_reason
+
+
+def _stamp_stage(ticket: Ticket, to: str, summary: CloseSummary | None) -> list[str]:
+    now = timezone.now()
+    if to == Stage.RESOLVED:
+        ticket.resolved_at = now
+        return ["resolved_at"]
+    if to == Stage.CLOSED:
+        missing = {}
+        if summary is None or not summary.root_cause.strip():
+            missing["root_cause"] = "required to close"
+        if summary is None or not summary.resolution.strip():
+            missing["resolution"] = "required to close"
+        if missing or summary is None:
+            raise MissingCloseSummary(
+                "Closing a ticket needs its root cause and resolution.", fields=missing
+            )
+        ticket.closed_at = now
+        ticket.root_cause, ticket.resolution = summary.root_cause, summary.resolution
+        ticket.lessons, ticket.kb_suggestion = summary.lessons, summary.kb_suggestion
+        return ["closed_at", "root_cause", "resolution", "lessons", "kb_suggestion"]
+    if to == Stage.IN_PROGRESS and ticket.resolved_at is not None:
+        ticket.resolved_at = None  # reopened
+        return ["resolved_at"]
+    return []
+
+
+def add_message(*, ticket: Ticket, actor: User, kind: str, body: str) -> Message:
+    """Add a note (internal) or a reply (to the requester and followers) to the timeline."""
+    if kind not in (MessageKind.NOTE, MessageKind.REPLY):
+        raise InvalidInput("A message is a note or a reply.", fields={"kind": "note or reply"})
+    if not body.strip():
+        raise InvalidInput("A message needs a body.", fields={"body": "required"})
+    if actor.is_requester and kind == MessageKind.NOTE:
+        raise Forbidden("Requesters cannot write internal notes.")
+    with transaction.atomic():
+        ticket = lock_ticket(ticket=ticket, version=None)
+        message = Message.objects.create(
+            ticket=ticket, kind=kind, author=actor, body=body,
+            public=kind == MessageKind.REPLY,
+        )
+        _bump(ticket, [])
+        signals.message_added.send(Ticket, ticket=ticket, actor=actor, message=message)
+    return message
+
+
+def visible_messages(*, ticket: Ticket, viewer: User) -> Any:
+    """The ticket's timeline entries this viewer may read: a requester never sees a note."""
+    messages = Message.objects.filter(ticket=ticket).select_related("author")
+    if viewer.is_desk_staff:
+        return messages
+    return messages.filter(public=True).exclude(kind=MessageKind.NOTE)

@@ -1,0 +1,15 @@
+"""Ticket lifecycle signals, sent inside the service's transaction.
+
+Other apps (SLA clocks, automation) react here, so tickets never import them.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: ticket, actor
+ticket_created = Signal()
+# kwargs: ticket, actor, previous
+stage_changed = Signal()
+# kwargs: ticket, actor, previous
+cos_changed = Signal()
+# kwargs: ticket, actor, message
+message_added = Signal()

@@ -1,0 +1,48 @@
+"""Phase timings of a ticket (API.md timeline): ack, investigation, fix, verification."""
+
+from datetime import datetime
+
+from .models import Message, MessageKind, Ticket
+
+# Extension point: the escalation app returns (escalated_at, answered_at) for a ticket.
+ESCALATION_TIMES: list = []
+
+
+def _minutes(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, round((end - start).total_seconds() / 60))
+
+
+def first_reply_at(ticket: Ticket) -> datetime | None:
+    """When desk staff first replied to the requester."""
+    reply = (
+        Message.objects.filter(ticket=ticket, kind=MessageKind.REPLY)
+        .exclude(author=ticket.requester)
+        .order_by("created_at", "id")
+        .first()
+    )
+    return reply.created_at if reply else None
+
+
+def phases(ticket: Ticket) -> dict[str, int | None]:
+    """Minutes per phase; a phase not reached yet is None."""
+    acked = first_reply_at(ticket)
+    escalated = answered = None
+    for provider in ESCALATION_TIMES:
+        escalated, answered = provider(ticket)
+    resolved = ticket.resolved_at
+    if escalated is None:
+        fix = 0 if resolved else None
+        return {
+            "ack": _minutes(ticket.received_at, acked),
+            "investigation": _minutes(acked, resolved),
+            "fix": fix,
+            "verification": 0 if resolved else None,
+        }
+    return {
+        "ack": _minutes(ticket.received_at, acked),
+        "investigation": _minutes(acked, escalated),
+        "fix": _minutes(escalated, answered),
+        "verification": _minutes(answered, resolved),
+    }
