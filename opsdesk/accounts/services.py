@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .models import SYSTEM_EMAIL, ApiToken, Role, User, hash_token
 
-TOKEN_PREFIX = "odk_"
+TOKEN_PREFIX = "odk_"  # noqa: S105 - a marker that makes leaked tokens easy to find
 
 
 class UnknownUser(Exception):
@@ -58,11 +58,13 @@ def find_or_create_requester(
             requester_role=requester_role,
             language=language,
         )
-    changed = []
+    changed: list[str] = []
     if name and not user.name:
-        user.name, changed = name, [*changed, "name"]
+        user.name = name
+        changed.append("name")
     if requester_role and not user.requester_role:
-        user.requester_role, changed = requester_role, [*changed, "requester_role"]
+        user.requester_role = requester_role
+        changed.append("requester_role")
     if changed:
         user.save(update_fields=changed)
     return user

@@ -34,7 +34,7 @@ from .schemas import (
 from .timeline import phases
 
 router = Router(tags=["tickets"])
-ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413, 422)}
+ERRORS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 409, 413, 422), ErrorOut)
 
 
 class ListQuery(Schema):

@@ -268,12 +268,13 @@ class CosRule(models.Model):
 
         from .classification import RATIONALE_PLACEHOLDERS, render_rationale
 
-        if self.min_users is not None and self.max_users is not None:
-            if self.min_users > self.max_users:
-                raise ValidationError({"max_users": "Must be at least the minimum."})
+        low, high = self.min_users, self.max_users
+        if low is not None and high is not None and low > high:
+            raise ValidationError({"max_users": "Must be at least the minimum."})
         try:
             render_rationale(self.rationale, dict.fromkeys(RATIONALE_PLACEHOLDERS, ""))
         except (KeyError, ValueError, IndexError) as exc:
+            known = ", ".join(RATIONALE_PLACEHOLDERS)
             raise ValidationError(
-                {"rationale": f"Unknown placeholder {exc}; use {', '.join(RATIONALE_PLACEHOLDERS)}."}
+                {"rationale": f"Unknown placeholder {exc}; use {known}."}
             ) from exc

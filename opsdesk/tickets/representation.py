@@ -24,7 +24,7 @@ def output_zone(tz: str | None) -> tzinfo | None:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"Unknown time zone {tz!r}.", fields={"tz": "unknown time zone"}) from exc
+        raise InvalidInput(f"Unknown time zone {tz!r}.", fields={"tz": "unknown"}) from exc
 
 
 def _at(value: datetime | None, zone: tzinfo | None) -> datetime | None:

@@ -16,6 +16,7 @@ WaitingValue = Literal["customer", "dev_team", "third_party"]
 ChannelValue = Literal["email", "portal", "api", "chat", "phone", "monitoring"]
 ScopeValue = Literal["user", "group", "system_wide"]
 RequesterRoleValue = Literal["student", "teacher", "coordinator", "director", "staff"]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 assert set(CosValue.__args__) == set(Cos.values)  # type: ignore[attr-defined]
@@ -64,7 +65,7 @@ class RequesterIn(Schema):
 
 
 class TicketCreate(Schema):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    title: Title
     description: str = ""
     requester: RequesterIn | None = Field(
         None, description="Required for desk staff; a requester's token creates for itself."
@@ -83,7 +84,7 @@ class TicketCreate(Schema):
 
 
 class TicketPatch(Schema):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = None
+    title: Title | None = None
     tags: list[TagName] | None = None
     assignee: str | None = Field(None, description="Email or id; empty string unassigns.")
     team: str | None = Field(None, description="Team name; empty string clears.")

@@ -1,0 +1,35 @@
+"""`opsdesk demo`: migrate, load the demo data, print how to log in, and serve."""
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from opsdesk.demo.loader import PEOPLE, load_demo
+
+
+class Command(BaseCommand):
+    help = "Set up the demo (database, people, tickets) and serve it on localhost."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="Set up, print, and stop.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        access = load_demo()
+        url = f"http://{options['bind']}"
+        lines = [
+            "",
+            "opsdesk demo" + (" — demo tickets loaded" if access.loaded else ""),
+            f"  Admin and sign-in:  {url}/admin/",
+            f"  API docs:           {url}/api/v1/docs",
+            f"  Password for every demo account (new each run): {access.password}",
+            *(f"    {role:<9} {email}" for email, _, role, _ in PEOPLE),
+            f"  API token of the agent: {access.agent_token}",
+            f"    curl -H 'Authorization: Bearer {access.agent_token}' {url}/api/v1/tickets",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
+        if not options["no_serve"]:
+            call_command("serve", bind=options["bind"])

@@ -1,0 +1,156 @@
+"""Replay a scenario's steps (shared/scenarios format) at their own times.
+
+The demo uses it to load history; tests use it to check a scenario end to end. Later
+capabilities replace a step's handler in STEP_HANDLERS when they take that step over.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from opsdesk.accounts.models import Team, User
+from opsdesk.accounts.services import find_or_create_requester
+from opsdesk.tickets import services
+from opsdesk.tickets.models import Ticket
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def load_scenario(name: str) -> dict[str, Any]:
+    """A scenario file shipped with opsdesk (a copy of the user's scenarios)."""
+    data: dict[str, Any] = json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+@dataclass
+class Replay:
+    """A scenario being replayed: its data, who acts, and the ticket once created."""
+
+    scenario: dict[str, Any]
+    agent: User
+    ticket: Ticket | None = None
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.scenario["timezone"])
+
+    def at(self, hhmm: str) -> datetime:
+        """A step's time: HH:MM local to the scenario, on the day it was received."""
+        received = datetime.fromisoformat(self.scenario["ticket"]["received_at"])
+        day = received.astimezone(self.zone).date()
+        return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=self.zone)
+
+    @property
+    def requester(self) -> User:
+        assert self.ticket is not None
+        return self.ticket.requester
+
+
+def impact_from(data: dict[str, Any] | None) -> services.Impact | None:
+    """An Impact from the scenario/API shape."""
+    if not data:
+        return None
+    critical = data.get("critical_function")
+    return services.Impact(
+        affected_users=data.get("affected_users"),
+        groups=[(g["name"], g["affected"]) for g in data.get("groups", [])] or None,
+        blocking=data.get("blocking"),
+        critical_function=bool(critical) if critical is not None else None,
+        critical_function_label=critical if isinstance(critical, str) else None,
+        failure_rate=data.get("failure_rate"),
+        scope=data["scope"].replace("-", "_") if data.get("scope") else None,
+    )
+
+
+def create_from(data: dict[str, Any], *, agent: User, channel: str | None = None) -> Ticket:
+    """Create a ticket from a scenario's ticket block."""
+    person = data["requester"]
+    requester = find_or_create_requester(
+        email=person["email"], name=person.get("name", ""),
+        requester_role=person.get("role", ""), language=data.get("language", "en"),
+    )
+    team = Team.objects.filter(name__iexact=data["team"]).first() if data.get("team") else None
+    return services.create_ticket(
+        actor=agent, requester=requester, title=data["title"],
+        description=data.get("description", ""), channel=channel or data.get("channel", "api"),
+        language=data.get("language", "en"), tags=data.get("tags", []), team=team,
+        impact=impact_from(data.get("impact")), workaround=data.get("workaround", ""),
+        received_at=datetime.fromisoformat(data["received_at"]) if data.get("received_at")
+        else None,
+        cos=data.get("cos"), cos_reason="set in the source report" if data.get("cos") else "",
+    )
+
+
+def _create(replay: Replay, step: dict[str, Any]) -> None:
+    replay.ticket = create_from(replay.scenario["ticket"], agent=replay.agent)
+    services.update_ticket(ticket=replay.ticket, actor=replay.agent, assignee=replay.agent)
+
+
+def _note(replay: Replay, step: dict[str, Any]) -> None:
+    assert replay.ticket is not None
+    services.add_message(ticket=replay.ticket, actor=replay.agent, kind="note", body=step["body"])
+
+
+def _reply(replay: Replay, step: dict[str, Any]) -> None:
+    assert replay.ticket is not None
+    body = step.get("body") or f"[{step.get('template', 'reply')}] {replay.ticket.title}"
+    services.add_message(ticket=replay.ticket, actor=replay.agent, kind="reply", body=body)
+
+
+def _customer_reply(replay: Replay, step: dict[str, Any]) -> None:
+    services.add_message(ticket=replay.ticket, actor=replay.requester, kind="reply",  # type: ignore[arg-type]
+                         body=step["body"])
+
+
+def _stage(replay: Replay, step: dict[str, Any]) -> None:
+    assert replay.ticket is not None
+    summary = services.CloseSummary(
+        root_cause=step.get("root_cause", ""), resolution=step.get("resolution", ""),
+        lessons=step.get("lessons", ""), kb_suggestion=step.get("kb_suggestion", ""),
+    )
+    services.change_stage(ticket=replay.ticket, actor=replay.agent, to=step["stage"],
+                          waiting_reason=step.get("waiting_reason", ""), summary=summary)
+
+
+def _escalation_as_note(replay: Replay, step: dict[str, Any]) -> None:
+    """Until escalation records exist, the hand-off is kept as an internal note."""
+    assert replay.ticket is not None
+    fields = {k: v for k, v in step.items() if k not in ("at", "do")}
+    body = "\n".join(f"{k.replace('_', ' ')}: {v}" for k, v in fields.items())
+    services.add_message(ticket=replay.ticket, actor=replay.agent, kind="note",
+                         body=f"{step['do'].replace('_', ' ').capitalize()}\n{body}")
+
+
+def _not_yet(replay: Replay, step: dict[str, Any]) -> None:
+    replay.log.append(f"{step['at']} {step['do']}: skipped (not available yet)")
+
+
+STEP_HANDLERS: dict[str, Callable[[Replay, dict[str, Any]], None]] = {
+    "create": _create,
+    "note": _note,
+    "reply": _reply,
+    "customer_reply": _customer_reply,
+    "stage": _stage,
+    "escalate": _escalation_as_note,
+    "escalation_response": _escalation_as_note,
+    "checks_done": _not_yet,
+}
+
+
+def replay_steps(replay: Replay, *, until: str | None = None) -> Replay:
+    """Run the scenario's steps, each with the clock set to its time (up to `until`)."""
+    for step in replay.scenario["steps"]:
+        if until is not None and step["at"] > until:
+            break
+        with time_machine.travel(replay.at(step["at"]), tick=False):
+            STEP_HANDLERS[step["do"]](replay, step)
+    if replay.ticket is not None:
+        replay.ticket.refresh_from_db()
+    return replay
