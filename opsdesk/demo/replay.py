@@ -16,10 +16,12 @@ import time_machine
 
 from opsdesk.accounts.models import Team, User
 from opsdesk.accounts.services import find_or_create_requester
-from opsdesk.tickets import services
+from opsdesk.tickets import escalations, services
 from opsdesk.tickets.models import Ticket
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+HANDOFF_FIELDS = ("impact_summary", "findings", "hypothesis", "workaround_status", "ask",
+                  "update_cadence_minutes")
 
 
 def load_scenario(name: str) -> dict[str, Any]:
@@ -119,13 +121,20 @@ def _stage(replay: Replay, step: dict[str, Any]) -> None:
                           waiting_reason=step.get("waiting_reason", ""), summary=summary)
 
 
-def _escalation_as_note(replay: Replay, step: dict[str, Any]) -> None:
-    """Until escalation records exist, the hand-off is kept as an internal note."""
+def _escalate(replay: Replay, step: dict[str, Any]) -> None:
     assert replay.ticket is not None
-    fields = {k: v for k, v in step.items() if k not in ("at", "do")}
-    body = "\n".join(f"{k.replace('_', ' ')}: {v}" for k, v in fields.items())
-    services.add_message(ticket=replay.ticket, actor=replay.agent, kind="note",
-                         body=f"{step['do'].replace('_', ' ').capitalize()}\n{body}")
+    team, _ = Team.objects.get_or_create(name=step["team"])
+    handoff = escalations.Handoff(**{k: step[k] for k in HANDOFF_FIELDS})
+    escalations.escalate(ticket=replay.ticket, actor=replay.agent, team=team, handoff=handoff)
+
+
+def _escalation_response(replay: Replay, step: dict[str, Any]) -> None:
+    assert replay.ticket is not None
+    escalation = replay.ticket.escalations.order_by("-created_at").first()
+    assert escalation is not None, "escalation_response before any escalation"
+    members = escalation.team.members.all()
+    answerer = members.first() or replay.agent
+    escalations.record_response(escalation=escalation, actor=answerer, body=step["body"])
 
 
 def _not_yet(replay: Replay, step: dict[str, Any]) -> None:
@@ -138,8 +147,8 @@ STEP_HANDLERS: dict[str, Callable[[Replay, dict[str, Any]], None]] = {
     "reply": _reply,
     "customer_reply": _customer_reply,
     "stage": _stage,
-    "escalate": _escalation_as_note,
-    "escalation_response": _escalation_as_note,
+    "escalate": _escalate,
+    "escalation_response": _escalation_response,
     "checks_done": _not_yet,
 }
 

@@ -66,7 +66,7 @@ def _fresh(ticket_id: int) -> Ticket:
     return with_relations(Ticket.objects.all()).get(pk=ticket_id)
 
 
-def _team(name: str | None) -> Team | None:
+def team_by_name(name: str | None) -> Team | None:
     if not name:
         return None
     team = Team.objects.filter(name__iexact=name.strip()).first()
@@ -75,7 +75,7 @@ def _team(name: str | None) -> Team | None:
     return team
 
 
-def _staff(ref: str | None, field: str = "assignee") -> User | None:
+def staff_member(ref: str | None, field: str = "assignee") -> User | None:
     if not ref:
         return None
     found = User.objects.filter(pk=int(ref)) if ref.isdigit() else User.objects.filter(
@@ -114,7 +114,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, tz: str | None = 
             email=payload.requester.email, name=payload.requester.name,
             requester_role=payload.requester.role or "", language=payload.language,
         )
-        team, assignee = _team(payload.team), _staff(payload.assignee)
+        team, assignee = team_by_name(payload.team), staff_member(payload.assignee)
     else:
         requester, team, assignee = user, None, None
     ticket = services.create_ticket(
@@ -153,9 +153,9 @@ def patch_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatch) -> 
     changes: dict[str, Any] = {k: sent[k] for k in ("title", "tags", "workaround", "priority")
                                if k in sent and sent[k] is not None}
     if "assignee" in sent:
-        changes["assignee"] = _staff(sent["assignee"])
+        changes["assignee"] = staff_member(sent["assignee"])
     if "team" in sent:
-        changes["team"] = _team(sent["team"])
+        changes["team"] = team_by_name(sent["team"])
     if payload.impact is not None:
         changes["impact"] = _impact(payload.impact)
     version = payload.version

@@ -278,3 +278,52 @@ class CosRule(models.Model):
             raise ValidationError(
                 {"rationale": f"Unknown placeholder {exc}; use {known}."}
             ) from exc
+
+
+class EscalationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+
+
+class Escalation(models.Model):
+    """A structured hand-off of a ticket to another team (DESIGN §2)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="escalations")
+    impact_summary = models.TextField()
+    findings = models.TextField()
+    hypothesis = models.TextField()
+    workaround_status = models.TextField()
+    ask = models.TextField()
+    update_cadence_minutes = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=EscalationStatus.choices, default=EscalationStatus.OPEN
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Escalation of {format_ref(self.ticket_id)} to {self.team}"
+
+
+class EscalationResponse(models.Model):
+    """The other team's answer to an escalation."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="responses")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Response to escalation {self.escalation_id}"

@@ -135,7 +135,8 @@ def lock_ticket(*, ticket: Ticket, version: int | None) -> Ticket:
     return locked
 
 
-def _bump(ticket: Ticket, fields: list[str]) -> None:
+def bump_version(ticket: Ticket, fields: list[str]) -> None:
+    """Save these fields with a new version number and updated_at."""
     ticket.version += 1
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=[*dict.fromkeys(fields), "version", "updated_at"])
@@ -184,7 +185,7 @@ def update_ticket(
         if impact is not UNSET:
             _change_impact(ticket, impact, actor, changes)
         if changes.fields:
-            _bump(ticket, changes.fields)
+            bump_version(ticket, changes.fields)
     return ticket
 
 
@@ -251,7 +252,7 @@ def reclassify(*, ticket: Ticket, actor: User, changes: _Changes | None = None) 
     if changes is not None:
         changes.fields += fields
     else:
-        _bump(ticket, fields)
+        bump_version(ticket, fields)
     if ticket.cos != previous:
         record_event(
             ticket=ticket, actor=actor, event="cos_changed",
@@ -275,7 +276,7 @@ def override_cos(
         _set_override(ticket, actor=actor, cos=cos, reason=reason)
         if not ticket.priority_overridden:
             ticket.priority = PRIORITY_FOR_COS[Cos(ticket.cos)]
-        _bump(ticket, ["cos", "cos_rationale", "cos_overridden", "cos_override_reason",
+        bump_version(ticket, ["cos", "cos_rationale", "cos_overridden", "cos_override_reason",
                        "priority"])
         record_event(
             ticket=ticket, actor=actor, event="cos_overridden",
@@ -415,7 +416,7 @@ def change_stage(
         ticket.waiting_reason = _waiting_reason(to, waiting_reason)
         ticket.stage = to
         fields += _stamp_stage(ticket, to, summary)
-        _bump(ticket, fields)
+        bump_version(ticket, fields)
         label = Stage(to).label
         if to == Stage.WAITING:
             label += f" on {WaitingReason(ticket.waiting_reason).label.lower()}"
@@ -478,7 +479,7 @@ def add_message(*, ticket: Ticket, actor: User, kind: str, body: str) -> Message
             ticket=ticket, kind=kind, author=actor, body=body,
             public=kind == MessageKind.REPLY,
         )
-        _bump(ticket, [])
+        bump_version(ticket, [])
         signals.message_added.send(Ticket, ticket=ticket, actor=actor, message=message)
     return message
 

@@ -13,3 +13,7 @@ stage_changed = Signal()
 cos_changed = Signal()
 # kwargs: ticket, actor, message
 message_added = Signal()
+# kwargs: ticket, actor, escalation
+escalated = Signal()
+# kwargs: ticket, actor, escalation, response
+escalation_answered = Signal()

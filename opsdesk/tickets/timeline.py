@@ -2,10 +2,8 @@
 
 from datetime import datetime
 
+from .escalations import escalation_times
 from .models import Message, MessageKind, Ticket
-
-# Extension point: the escalation app returns (escalated_at, answered_at) for a ticket.
-ESCALATION_TIMES: list = []
 
 
 def _minutes(start: datetime | None, end: datetime | None) -> int | None:
@@ -28,9 +26,7 @@ def first_reply_at(ticket: Ticket) -> datetime | None:
 def phases(ticket: Ticket) -> dict[str, int | None]:
     """Minutes per phase; a phase not reached yet is None."""
     acked = first_reply_at(ticket)
-    escalated = answered = None
-    for provider in ESCALATION_TIMES:
-        escalated, answered = provider(ticket)
+    escalated, answered = escalation_times(ticket)
     resolved = ticket.resolved_at
     if escalated is None:
         fix = 0 if resolved else None
