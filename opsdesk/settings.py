@@ -54,9 +54,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "opsdesk.core",
     "opsdesk.accounts",
     "opsdesk.tickets",
+    "opsdesk.notifications",
+    "opsdesk.sla",
     "opsdesk.demo",
 ]
 
@@ -157,6 +161,23 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
+
+# Background jobs: Django's Tasks API with the database backend; `opsdesk worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Outgoing email: SMTP when OPSDESK_SMTP_HOST is set, otherwise printed to the console.
+DEFAULT_FROM_EMAIL = env("OPSDESK_FROM_EMAIL", "opsdesk <support@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if env("OPSDESK_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env("OPSDESK_SMTP_HOST")
+    EMAIL_PORT = int(env("OPSDESK_SMTP_PORT", "587"))
+    EMAIL_HOST_USER = env("OPSDESK_SMTP_USER")
+    EMAIL_HOST_PASSWORD = env("OPSDESK_SMTP_PASSWORD")
+    EMAIL_USE_TLS = env_bool("OPSDESK_SMTP_STARTTLS", True)
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,7 @@ capabilities replace a step's handler in STEP_HANDLERS when they take that step 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -153,13 +153,26 @@ STEP_HANDLERS: dict[str, Callable[[Replay, dict[str, Any]], None]] = {
 }
 
 
-def replay_steps(replay: Replay, *, until: str | None = None) -> Replay:
-    """Run the scenario's steps, each with the clock set to its time (up to `until`)."""
+def replay_steps(
+    replay: Replay, *, until: str | None = None,
+    every_minute: Callable[[], object] | None = None,
+) -> Replay:
+    """Run the scenario's steps, each with the clock set to its time (up to `until`).
+
+    `every_minute` runs at each minute between steps, as a worker's timers would.
+    """
+    last: datetime | None = None
     for step in replay.scenario["steps"]:
         if until is not None and step["at"] > until:
             break
-        with time_machine.travel(replay.at(step["at"]), tick=False):
+        at = replay.at(step["at"])
+        while every_minute is not None and last is not None and last < at:
+            last += timedelta(minutes=1)
+            with time_machine.travel(last, tick=False):
+                every_minute()
+        with time_machine.travel(at, tick=False):
             STEP_HANDLERS[step["do"]](replay, step)
+        last = at
     if replay.ticket is not None:
         replay.ticket.refresh_from_db()
     return replay

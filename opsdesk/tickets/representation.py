@@ -15,6 +15,7 @@ from .models import ImpactGroup, Message, Ticket
 # ticket and returns the list the representation shows.
 SLA_PROVIDERS: list[Any] = []
 CANDIDATE_PROVIDERS: list[Any] = []
+PREFETCHES: list[str] = []
 
 
 def output_zone(tz: str | None) -> tzinfo | None:
@@ -36,7 +37,8 @@ def _at(value: datetime | None, zone: tzinfo | None) -> datetime | None:
 def with_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Load what the representation reads in a fixed number of queries."""
     return tickets.select_related("requester", "assignee", "team").prefetch_related(
-        "tags", Prefetch("impact_groups", queryset=ImpactGroup.objects.order_by("id"))
+        "tags", Prefetch("impact_groups", queryset=ImpactGroup.objects.order_by("id")),
+        *PREFETCHES,
     )
 
 
@@ -51,7 +53,7 @@ def person(user: User | None, *, with_role: bool = False) -> dict[str, Any] | No
 
 def ticket_out(ticket: Ticket, zone: tzinfo | None = None) -> dict[str, Any]:
     """The ticket representation of API.md."""
-    sla = [clock for provider in SLA_PROVIDERS for clock in provider(ticket)]
+    sla = [dict(clock) for provider in SLA_PROVIDERS for clock in provider(ticket)]
     for clock in sla:
         clock["due_at"], clock["met_at"] = _at(clock["due_at"], zone), _at(clock["met_at"], zone)
     return {

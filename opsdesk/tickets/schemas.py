@@ -135,10 +135,11 @@ class ImpactOut(Schema):
 
 
 class SlaClockOut(Schema):
-    target: str
+    target: Literal["intake", "ack", "update", "escalation", "resolve"]
     due_at: datetime | None
-    status: str
+    status: Literal["running", "paused", "met", "breached"]
     met_at: datetime | None
+    warned: bool = Field(False, description="A warning went out (80 % of the target).")
 
 
 class CandidateOut(Schema):

@@ -1,0 +1,271 @@
+"""SLA clocks: start them, meet them, pause and resume them, re-time them, fire them."""
+
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from opsdesk.accounts.models import STAFF_ROLES
+from opsdesk.tickets.models import Message, MessageKind, Stage, Ticket
+
+from .hours import WorkingHours
+from .models import ClockStatus, SlaClock, SlaEvent, SlaEventKind, SlaPolicy, Target
+
+ACTIVE = (ClockStatus.RUNNING, ClockStatus.PAUSED)
+STOPPED_BY_RESOLVING = (Target.RESOLVE, Target.ESCALATION, Target.UPDATE)
+
+
+def policy_for(ticket: Ticket) -> SlaPolicy | None:
+    """The first enabled policy matching the ticket's class, team and tags."""
+    tags = {t.name.lower() for t in ticket.tags.all()}
+    candidates = SlaPolicy.objects.filter(enabled=True, cos=ticket.cos).filter(
+        Q(team__isnull=True) | Q(team_id=ticket.team_id)
+    ).select_related("calendar")
+    for policy in candidates.order_by("position", "id"):
+        if not policy.tag or policy.tag.lower() in tags:
+            return policy
+    return None
+
+
+def record_clock_event(clock: SlaClock, kind: str, at: datetime, note: str = "") -> None:
+    """Store one change of a clock (SLA event)."""
+    SlaEvent.objects.create(clock=clock, ticket_id=clock.ticket_id, target=clock.target,
+                            kind=kind, at=at, due_at=clock.due_at, note=note)
+
+
+def _due(policy: SlaPolicy, hours: WorkingHours, target: str, start: datetime,
+         ticket: Ticket) -> datetime | None:
+    if target == Target.RESOLVE and policy.resolve_by_due_date and ticket.due_at:
+        return ticket.due_at
+    minutes = policy.minutes_for(target)
+    return None if minutes is None else hours.add(start, minutes * 60)
+
+
+def _warn_at(policy: SlaPolicy, hours: WorkingHours, start: datetime, due: datetime) -> datetime:
+    return hours.add(start, hours.between(start, due) * policy.warn_at_percent / 100)
+
+
+def _start(ticket: Ticket, policy: SlaPolicy, target: str, start: datetime) -> SlaClock | None:
+    hours = policy.working_hours()
+    due = _due(policy, hours, target, start, ticket)
+    if due is None:
+        return None
+    clock = SlaClock.objects.create(
+        ticket=ticket, target=target, policy=policy, started_at=start, due_at=due,
+        warn_at=_warn_at(policy, hours, start, due),
+    )
+    record_clock_event(clock, SlaEventKind.STARTED, timezone.now())
+    return clock
+
+
+def _finish(clock: SlaClock, at: datetime) -> None:
+    """Stop a clock: met when in time and never breached, breached otherwise."""
+    late = clock.due_at is not None and at > clock.due_at
+    if late and clock.breached_at is None:
+        clock.breached_at = at
+    clock.status = ClockStatus.BREACHED if clock.breached_at else ClockStatus.MET
+    clock.met_at, clock.paused_at, clock.remaining_seconds = at, None, None
+    clock.save()
+    kind = SlaEventKind.BREACHED if clock.status == ClockStatus.BREACHED else SlaEventKind.MET
+    record_clock_event(clock, kind, at)
+
+
+def _cancel(clock: SlaClock, at: datetime, note: str) -> None:
+    clock.status = ClockStatus.CANCELLED
+    clock.save(update_fields=["status"])
+    record_clock_event(clock, SlaEventKind.CANCELLED, at, note)
+
+
+def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
+    rows = SlaClock.objects.select_for_update(of=("self",)).filter(ticket=ticket).select_related(
+        "policy__calendar")
+    return {c.target: c for c in rows}
+
+
+def start_clocks(*, ticket: Ticket) -> list[SlaClock]:
+    """Start the clocks a new ticket's policy sets; intake is met at creation."""
+    policy = policy_for(ticket)
+    if policy is None:
+        return []
+    intake = _start(ticket, policy, Target.INTAKE, ticket.received_at)
+    if intake is not None:
+        _finish(intake, ticket.created_at)
+    started = [_start(ticket, policy, t, ticket.received_at) for t in (Target.ACK, Target.RESOLVE)]
+    return [c for c in (intake, *started) if c is not None]
+
+
+def on_reply(*, ticket: Ticket, message: Message) -> None:
+    """A reply from desk staff meets ack and the current update period; notes never do."""
+    if message.kind != MessageKind.REPLY or not message.author.is_desk_staff:
+        return
+    now = message.created_at
+    clocks = _clocks(ticket)
+    ack = clocks.get(Target.ACK)
+    if ack is not None and ack.status in ACTIVE:
+        _finish(ack, now)
+    if not ticket.is_open:
+        return
+    update = clocks.get(Target.UPDATE)
+    policy = (update.policy if update else None) or policy_for(ticket)
+    if policy is None:
+        return
+    if update is None:
+        _start(ticket, policy, Target.UPDATE, now)
+    elif update.status == ClockStatus.PAUSED:
+        update.remaining_seconds = (policy.minutes_for(Target.UPDATE) or 0) * 60
+        update.save(update_fields=["remaining_seconds"])
+    elif update.status in (ClockStatus.RUNNING, ClockStatus.BREACHED):
+        _next_update_period(update, policy, now)
+
+
+def _next_update_period(clock: SlaClock, policy: SlaPolicy, now: datetime) -> None:
+    """Close the current update period at this reply and start the next one."""
+    if clock.status == ClockStatus.RUNNING and clock.due_at and now <= clock.due_at:
+        record_clock_event(clock, SlaEventKind.MET, now)
+    elif clock.breached_at is None:
+        clock.breached_at = now
+        record_clock_event(clock, SlaEventKind.BREACHED, now)
+    hours = policy.working_hours()
+    due = _due(policy, hours, Target.UPDATE, now, clock.ticket)
+    if due is None:
+        return
+    clock.status, clock.started_at, clock.due_at = ClockStatus.RUNNING, now, due
+    clock.warn_at, clock.warned_at, clock.met_at = _warn_at(policy, hours, now, due), None, None
+    clock.save()
+    record_clock_event(clock, SlaEventKind.STARTED, now)
+
+
+def on_stage(*, ticket: Ticket, previous: str) -> None:
+    """Stage changes start, pause, resume, stop or cancel clocks."""
+    now = timezone.now()
+    clocks = _clocks(ticket)
+    if ticket.stage == Stage.CANCELLED:
+        for clock in clocks.values():
+            if clock.status in ACTIVE:
+                _cancel(clock, now, "ticket cancelled")
+        return
+    if ticket.stage in (Stage.RESOLVED, Stage.CLOSED):
+        _stop_on_resolve(ticket, clocks, now)
+        return
+    policy = policy_for(ticket)
+    if previous == Stage.RESOLVED:
+        _reopen(ticket, clocks, policy, now)
+    if ticket.stage == Stage.IN_PROGRESS and Target.ESCALATION not in clocks and policy:
+        _start(ticket, policy, Target.ESCALATION, now)
+    update = clocks.get(Target.UPDATE)
+    if update is not None and update.policy is not None:
+        _pause_or_resume(ticket, update, update.policy, now)
+
+
+def _stop_on_resolve(ticket: Ticket, clocks: dict[str, SlaClock], now: datetime) -> None:
+    for target, clock in clocks.items():
+        if clock.status not in ACTIVE:
+            continue
+        if target in STOPPED_BY_RESOLVING:
+            _finish(clock, now)
+        elif ticket.stage == Stage.CLOSED:
+            # Closed without the first reply: late is a breach, otherwise nothing was owed.
+            if clock.due_at and now > clock.due_at:
+                _finish(clock, now)
+            else:
+                _cancel(clock, now, "closed before it was due")
+
+
+def _reopen(ticket: Ticket, clocks: dict[str, SlaClock], policy: SlaPolicy | None,
+            now: datetime) -> None:
+    resolve = clocks.get(Target.RESOLVE)
+    if resolve is not None and resolve.status in (ClockStatus.MET, ClockStatus.BREACHED):
+        resolve.status = ClockStatus.BREACHED if resolve.breached_at else ClockStatus.RUNNING
+        resolve.met_at = None
+        resolve.save()
+        record_clock_event(resolve, SlaEventKind.RESUMED, now, "ticket reopened")
+    update = clocks.get(Target.UPDATE)
+    if update is not None and policy is not None and update.status != ClockStatus.CANCELLED:
+        update.status = ClockStatus.RUNNING
+        _next_update_period(update, policy, now)
+
+
+def _pause_or_resume(ticket: Ticket, clock: SlaClock, policy: SlaPolicy, now: datetime) -> None:
+    pausing = ticket.stage == Stage.WAITING and policy.pauses_update_on(ticket.waiting_reason)
+    hours = policy.working_hours()
+    if pausing and clock.status == ClockStatus.RUNNING and clock.due_at:
+        clock.remaining_seconds = hours.between(now, clock.due_at)
+        clock.status, clock.paused_at = ClockStatus.PAUSED, now
+        clock.save()
+        record_clock_event(clock, SlaEventKind.PAUSED, now, f"waiting on {ticket.waiting_reason}")
+    elif not pausing and clock.status == ClockStatus.PAUSED:
+        remaining = clock.remaining_seconds or 0.0
+        target = (policy.minutes_for(Target.UPDATE) or 0) * 60
+        clock.due_at = hours.add(now, remaining)
+        before_due = target * (100 - policy.warn_at_percent) / 100
+        clock.warn_at = hours.add(now, max(0.0, remaining - before_due))
+        clock.status, clock.paused_at, clock.remaining_seconds = ClockStatus.RUNNING, None, None
+        clock.save()
+        record_clock_event(clock, SlaEventKind.RESUMED, now)
+
+
+def on_escalated(*, ticket: Ticket, at: datetime) -> None:
+    """An escalation meets the escalation clock."""
+    clock = _clocks(ticket).get(Target.ESCALATION)
+    if clock is not None and clock.status in ACTIVE:
+        _finish(clock, at)
+
+
+def due_summary(ticket: Ticket) -> str:
+    """The running clocks' due times, in the ticket's local time zone, for event text."""
+    zone = timezone.get_default_timezone()
+    clocks = SlaClock.objects.filter(ticket=ticket, status=ClockStatus.RUNNING).order_by("due_at")
+    return ", ".join(
+        f"{c.get_target_display().lower()} due {timezone.localtime(c.due_at, zone):%H:%M}"
+        for c in clocks if c.due_at
+    )
+
+
+def retime(*, ticket: Ticket) -> str:
+    """Recompute every unfinished clock for the ticket's (new) class; returns a summary."""
+    now = timezone.now()
+    policy = policy_for(ticket)
+    clocks = _clocks(ticket)
+    for target in Target.values:
+        clock = clocks.get(target)
+        applies = policy is not None and (
+            policy.minutes_for(target) is not None
+            or (target == Target.RESOLVE and policy.resolve_by_due_date and ticket.due_at)
+        )
+        if clock is not None and clock.status in ACTIVE:
+            if policy is None or not applies:
+                _cancel(clock, now, f"no {target} target for {ticket.get_cos_display()}")
+            else:
+                _retime_clock(ticket, clock, policy, now)
+        elif clock is None and policy is not None and applies:
+            _start_missing(ticket, policy, target)
+    return due_summary(ticket)
+
+
+def _retime_clock(ticket: Ticket, clock: SlaClock, policy: SlaPolicy, now: datetime) -> None:
+    hours = policy.working_hours()
+    due = _due(policy, hours, clock.target, clock.started_at, ticket)
+    assert due is not None
+    if clock.status == ClockStatus.PAUSED and clock.paused_at is not None:
+        used = hours.between(clock.started_at, clock.paused_at)
+        clock.remaining_seconds = max(0.0, (policy.minutes_for(clock.target) or 0) * 60 - used)
+    clock.policy, clock.due_at = policy, due
+    clock.warn_at = _warn_at(policy, hours, clock.started_at, due)
+    clock.save()
+    record_clock_event(clock, SlaEventKind.RETIMED, now, f"policy {policy.name}")
+
+
+def _start_missing(ticket: Ticket, policy: SlaPolicy, target: str) -> None:
+    """Start a clock the old class did not have, from when it would have started."""
+    replies = Message.objects.filter(ticket=ticket, kind=MessageKind.REPLY,
+                                     author__role__in=STAFF_ROLES)
+    last_reply = replies.order_by("-created_at").values_list("created_at", flat=True).first()
+    from_receipt = (target == Target.ACK and last_reply is None) or (
+        target == Target.RESOLVE and ticket.is_open)
+    if from_receipt:
+        _start(ticket, policy, target, ticket.received_at)
+    elif target == Target.UPDATE and ticket.is_open and last_reply is not None:
+        _start(ticket, policy, target, last_reply)
+    elif target == Target.ESCALATION and ticket.stage in (Stage.IN_PROGRESS, Stage.WAITING) \
+            and not ticket.escalations.exists():
+        _start(ticket, policy, target, timezone.now())
