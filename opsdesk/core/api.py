@@ -76,11 +76,13 @@ def _field_name(error: dict[str, Any]) -> str:
 
 def register_routers() -> None:
     """Attach each app's router (imported here so apps stay independent)."""
+    from opsdesk.sla.api import router as sla_router
     from opsdesk.tickets.api import router as tickets_router
     from opsdesk.tickets.api_escalations import router as escalations_router
 
     api.add_router("/tickets", tickets_router)
     api.add_router("", escalations_router)
+    api.add_router("/sla", sla_router)
 
 
 register_routers()

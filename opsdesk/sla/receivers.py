@@ -2,16 +2,17 @@
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from opsdesk.core import scheduler
 from opsdesk.core.errors import InvalidInput
-from opsdesk.tickets import queries, representation, signals
+from opsdesk.tickets import queries, representation, signals, timeline
 from opsdesk.tickets.models import Ticket
 from opsdesk.tickets.services import record_event
 
 from . import services
-from .models import ClockStatus, SlaClock, Target
+from .models import ClockStatus, SlaClock, SlaEvent, Target
 from .timers import fire_due_timers
 
 TARGET_ORDER = {t: i for i, t in enumerate(Target.values)}
@@ -41,6 +42,26 @@ def _cos(sender: Any, ticket: Ticket, actor: Any, **kwargs: Any) -> None:
                  data={"cos": ticket.cos})
 
 
+QUIET_EVENT_KINDS = ("started", "paused", "resumed", "met", "cancelled")
+
+
+def clock_events(ticket: Ticket, viewer: Any, zone: Any) -> list[dict[str, Any]]:
+    """SLA events for the staff timeline (warnings, breaches and re-timing are already
+    recorded there as ticket events)."""
+    if not viewer.is_desk_staff:
+        return []
+    events = SlaEvent.objects.filter(ticket=ticket, kind__in=QUIET_EVENT_KINDS)
+    return [
+        {"id": e.pk, "source": "sla", "kind": "event", "event": f"sla_{e.kind}",
+         "body": f"{e.get_target_display()} clock {e.get_kind_display().lower()}"
+         + (f", due {timezone.localtime(e.due_at):%Y-%m-%d %H:%M}" if e.due_at else "")
+         + (f" ({e.note})" if e.note else ""),
+         "author": None, "public": False, "data": {"target": e.target, "due_at": e.due_at},
+         "created_at": e.at.astimezone(zone) if zone else e.at}
+        for e in events
+    ]
+
+
 def clock_list(ticket: Ticket) -> list[dict[str, Any]]:
     """The ticket's clocks as the API shows them (cancelled ones are left out)."""
     clocks = sorted((c for c in ticket.sla_clocks.all() if c.status != ClockStatus.CANCELLED),
@@ -66,6 +87,11 @@ def filter_by_sla_status(tickets: QuerySet[Ticket], value: str) -> QuerySet[Tick
     return tickets.filter(Exists(clocks))
 
 
+def next_due_at() -> Min:
+    """The earliest due time among a ticket's running clocks."""
+    return Min("sla_clocks__due_at", filter=Q(sla_clocks__status=ClockStatus.RUNNING))
+
+
 def connect() -> None:
     """Connect the receivers and register the hooks (called once, from AppConfig.ready)."""
     signals.ticket_created.connect(_created, dispatch_uid="sla.created")
@@ -74,6 +100,8 @@ def connect() -> None:
     signals.escalated.connect(_escalated, dispatch_uid="sla.escalated")
     signals.cos_changed.connect(_cos, dispatch_uid="sla.cos")
     representation.SLA_PROVIDERS.append(clock_list)
+    timeline.TIMELINE_SOURCES.append(clock_events)
     representation.PREFETCHES.append("sla_clocks")
     queries.EXTRA_FILTERS["sla_status"] = filter_by_sla_status
+    queries.ORDERINGS["breaching_soon"] = queries.Ordering("next_due_at", next_due_at)
     scheduler.register(name="sla timers", every_seconds=10, job=fire_due_timers)

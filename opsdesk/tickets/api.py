@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from opsdesk.accounts.models import Team, User
 from opsdesk.accounts.services import find_or_create_requester
@@ -16,7 +16,7 @@ from opsdesk.core.pagination import decode_cursor, encode_cursor, page_size
 
 from . import services
 from .models import Message, Ticket
-from .queries import TicketFilters, filter_tickets, newest_first_page
+from .queries import TicketFilters, filter_tickets, page_of_tickets
 from .representation import message_out, output_zone, ticket_out, with_relations
 from .schemas import (
     ErrorOut,
@@ -31,7 +31,7 @@ from .schemas import (
     TicketPatch,
     TimelineOut,
 )
-from .timeline import phases
+from .timeline import phases, timeline
 
 router = Router(tags=["tickets"])
 ERRORS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 409, 413, 422), ErrorOut)
@@ -49,6 +49,7 @@ class ListQuery(Schema):
     q: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    order: str | None = Field(None, description="newest (default) or breaching_soon")
     limit: int | None = None
     cursor: str | None = None
     tz: str | None = None
@@ -131,10 +132,11 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, tz: str | None = 
 def list_tickets(request: HttpRequest, filters: Query[ListQuery]) -> Any:
     user = caller(request)
     zone = output_zone(filters.tz)
-    criteria = TicketFilters(**filters.dict(exclude={"limit", "cursor", "tz"}))
+    criteria = TicketFilters(**filters.dict(exclude={"limit", "cursor", "tz", "order"}))
     tickets = filter_tickets(Ticket.objects.visible_to(user), criteria, user)
-    rows, next_cursor = newest_first_page(
-        with_relations(tickets), cursor=filters.cursor, size=page_size(filters.limit)
+    rows, next_cursor = page_of_tickets(
+        with_relations(tickets), order=filters.order, cursor=filters.cursor,
+        size=page_size(filters.limit),
     )
     return {"items": [ticket_out(t, zone) for t in rows], "next_cursor": next_cursor}
 
@@ -231,5 +233,4 @@ def get_timeline(request: HttpRequest, ticket_id: int, tz: str | None = None) ->
     user = caller(request)
     zone = output_zone(tz)
     ticket = visible_ticket(user, ticket_id)
-    entries = services.visible_messages(ticket=ticket, viewer=user).order_by("created_at", "id")
-    return {"items": [message_out(m, user, zone) for m in entries], "phases": phases(ticket)}
+    return {"items": timeline(ticket, user, zone), "phases": phases(ticket)}

@@ -18,6 +18,21 @@ EXTRA_FILTERS: dict[str, Callable[[QuerySet[Ticket], str], QuerySet[Ticket]]] = 
 
 
 @dataclass(frozen=True)
+class Ordering:
+    """A list order other apps add: ascending by an annotated time, ties by id.
+
+    Tickets without a value for it are left out (e.g. no running SLA clock).
+    """
+
+    field: str
+    annotation: Callable[[], Any]
+
+
+# Extension point: orders beyond the default newest-first (e.g. "breaching_soon").
+ORDERINGS: dict[str, Ordering] = {}
+
+
+@dataclass(frozen=True)
 class TicketFilters:
     stage: str | None = None
     cos: str | None = None
@@ -85,6 +100,39 @@ def _check_values(name: str, given: str, allowed: list[str]) -> None:
     if unknown:
         raise InvalidInput(f"Unknown {name} {', '.join(unknown)}.",
                            fields={name: f"one of {', '.join(allowed)}"})
+
+
+def page_of_tickets(
+    tickets: QuerySet[Ticket], *, order: str | None, cursor: str | None, size: int
+) -> tuple[list[Ticket], str | None]:
+    """One page of tickets in the order asked for, and the cursor of the next page."""
+    if not order or order == "newest":
+        return newest_first_page(tickets, cursor=cursor, size=size)
+    if order not in ORDERINGS:
+        raise InvalidInput(f"Unknown order {order!r}.",
+                           fields={"order": f"newest or {', '.join(ORDERINGS)}"})
+    ordering = ORDERINGS[order]
+    name = ordering.field
+    tickets = tickets.annotate(**{name: ordering.annotation()}).filter(**{f"{name}__isnull": False})
+    if cursor:
+        value, pk = _time_cursor(cursor)
+        tickets = tickets.filter(Q(**{f"{name}__gt": value}) | Q(**{name: value, "pk__gt": pk}))
+    rows: list[Any] = list(tickets.order_by(name, "pk")[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if not has_more:
+        return rows, None
+    last = rows[-1]
+    return rows, encode_cursor([getattr(last, name).isoformat(), last.pk])
+
+
+def _time_cursor(cursor: str) -> tuple[datetime, int]:
+    values = decode_cursor(cursor)
+    try:
+        when, pk = values
+        return datetime.fromisoformat(str(when)), int(str(pk))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("The cursor is not valid.", fields={"cursor": "not valid"}) from exc
 
 
 def newest_first_page(

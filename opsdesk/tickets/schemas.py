@@ -188,10 +188,11 @@ class TicketPage(Schema):
 
 class MessageOut(Schema):
     id: int
+    source: Literal["message", "sla"] = "message"
     kind: Literal["note", "reply", "event"]
     event: str | None
     body: str
-    author: PersonOut
+    author: PersonOut | None
     public: bool
     data: dict[str, object] | None
     created_at: datetime
