@@ -1,10 +1,15 @@
 """`opsdesk demo`: migrate, load the demo data, print how to log in, and serve."""
 
+import signal
+import subprocess
+import sys
+import time
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from opsdesk.core.management.commands.serve import gunicorn_argv
 from opsdesk.demo.loader import PEOPLE, load_demo
 
 
@@ -27,9 +32,33 @@ class Command(BaseCommand):
             f"  Password for every demo account (new each run): {access.password}",
             *(f"    {role:<9} {email}" for email, _, role, _ in PEOPLE),
             f"  API token of the agent: {access.agent_token}",
+            "  A worker runs alongside: SLA warnings and breaches are printed here as emails.",
             f"    curl -H 'Authorization: Bearer {access.agent_token}' {url}/api/v1/tickets",
             "",
         ]
         self.stdout.write("\n".join(lines))
         if not options["no_serve"]:
-            call_command("serve", bind=options["bind"])
+            call_command("collectstatic", interactive=False, verbosity=0)
+            run_together([
+                [sys.executable, "-m", "opsdesk.cli", "worker"],
+                gunicorn_argv(bind=options["bind"], workers=2),
+            ])
+
+
+def run_together(commands: list[list[str]]) -> None:
+    """Run the processes until one exits or we are interrupted, then stop them all."""
+    processes = [subprocess.Popen(argv) for argv in commands]  # noqa: S603 - our own commands
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
