@@ -4,15 +4,25 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import create_token, create_user
+from opsdesk.tickets import services as ticket_services
+from opsdesk.tickets.models import Ticket
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request: pytest.FixtureRequest) -> None:
+    """Tests marked `postgres` run only when DATABASE_URL points at PostgreSQL."""
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
 
 
 class ApiClient:
@@ -91,3 +101,21 @@ def dev_team(db: None, engineer: User) -> Team:
     team = Team.objects.create(name="Dev Team")
     team.members.add(engineer)
     return team
+
+
+@pytest.fixture
+def make_ticket(agent: User, requester: User) -> Any:
+    """Create tickets through the service: by the agent, for the requester, unless told."""
+
+    def make(**fields: Any) -> Ticket:
+        fields.setdefault("actor", agent)
+        fields.setdefault("requester", requester)
+        fields.setdefault("title", "Cannot open the WEB102 exam")
+        return ticket_services.create_ticket(**fields)
+
+    return make
+
+
+@pytest.fixture
+def ticket_of_requester(make_ticket: Any) -> Ticket:
+    return make_ticket()

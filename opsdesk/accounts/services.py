@@ -2,7 +2,7 @@
 
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import SYSTEM_EMAIL, ApiToken, Role, User, hash_token
@@ -51,13 +51,14 @@ def find_or_create_requester(
     """The requester with this email, created on first contact."""
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
-        return create_user(
-            email=email.strip(),
-            role=Role.REQUESTER,
-            name=name,
-            requester_role=requester_role,
-            language=language,
-        )
+        try:
+            with transaction.atomic():
+                return create_user(
+                    email=email.strip(), role=Role.REQUESTER, name=name,
+                    requester_role=requester_role, language=language,
+                )
+        except IntegrityError:  # the same person wrote in twice at once
+            user = User.objects.get(email__iexact=email.strip())
     changed: list[str] = []
     if name and not user.name:
         user.name = name

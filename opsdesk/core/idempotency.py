@@ -1,22 +1,29 @@
 """Idempotency-Key for API writes: a repeated request returns the first result, creates nothing."""
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from opsdesk.accounts.services import user_for_token
+
+from .api_errors import api_error
 from .models import IdempotencyKey
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 KEY_LIFETIME = timedelta(hours=24)
 
 
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+def _error(status: int, code: str, message: str) -> HttpResponse:
+    return api_error(status, code, message)
+
+
+def _credentials_valid(request: HttpRequest) -> bool:
+    kind, _, raw = request.headers.get("Authorization", "").partition(" ")
+    return kind.lower() == "bearer" and user_for_token(raw.strip()) is not None
 
 
 class IdempotencyMiddleware:
@@ -29,6 +36,8 @@ class IdempotencyMiddleware:
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key or request.method not in WRITE_METHODS or not request.path.startswith("/api/"):
             return self.get_response(request)
+        if not _credentials_valid(request):
+            return self.get_response(request)  # refused by the API itself; nothing to replay
         if len(key) > 200:
             return _error(400, "invalid", "Idempotency-Key is longer than 200 characters.")
         scope = hashlib.sha256(request.headers.get("Authorization", "").encode()).hexdigest()
@@ -73,7 +82,3 @@ class IdempotencyMiddleware:
         response["Idempotent-Replayed"] = "true"
         return response
 
-
-def stored_body(record: IdempotencyKey) -> object:
-    """The stored response as JSON (for tests and admin)."""
-    return json.loads(bytes(record.response_body or b"{}"))

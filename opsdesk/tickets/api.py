@@ -79,7 +79,7 @@ def team_by_name(name: str | None) -> Team | None:
 def staff_member(ref: str | None, field: str = "assignee") -> User | None:
     if not ref:
         return None
-    found = User.objects.filter(pk=int(ref)) if ref.isdigit() else User.objects.filter(
+    found = User.objects.filter(pk=int(ref)) if ref.isdecimal() else User.objects.filter(
         email__iexact=ref.strip()
     )
     user = found.first()
@@ -107,24 +107,27 @@ def _impact(impact: ImpactIn | None) -> services.Impact | None:
 def create_ticket(request: HttpRequest, payload: TicketCreate, tz: str | None = None) -> Any:
     user = caller(request)
     zone = output_zone(tz)
+    team = assignee = None
     if user.is_desk_staff:
         if payload.requester is None:
             raise InvalidInput("Who is asking? requester is required.",
                                fields={"requester": "required"})
-        requester = find_or_create_requester(
-            email=payload.requester.email, name=payload.requester.name,
-            requester_role=payload.requester.role or "", language=payload.language,
-        )
         team, assignee = team_by_name(payload.team), staff_member(payload.assignee)
-    else:
-        requester, team, assignee = user, None, None
-    ticket = services.create_ticket(
-        actor=user, requester=requester, title=payload.title,
-        description=payload.description, channel=payload.channel, language=payload.language,
-        tags=payload.tags, team=team, assignee=assignee, impact=_impact(payload.impact),
-        workaround=payload.workaround, received_at=payload.received_at, due_at=payload.due_at,
-        cos=payload.cos if user.is_desk_staff else None, cos_reason=payload.cos_reason,
-    )
+    # One transaction: a refused ticket leaves no new requester behind.
+    with transaction.atomic():
+        requester = user if payload.requester is None or not user.is_desk_staff else \
+            find_or_create_requester(
+                email=payload.requester.email, name=payload.requester.name,
+                requester_role=payload.requester.role or "", language=payload.language,
+            )
+        ticket = services.create_ticket(
+            actor=user, requester=requester, title=payload.title,
+            description=payload.description, channel=payload.channel,
+            language=payload.language, tags=payload.tags, team=team, assignee=assignee,
+            impact=_impact(payload.impact), workaround=payload.workaround,
+            received_at=payload.received_at, due_at=payload.due_at,
+            cos=payload.cos if user.is_desk_staff else None, cos_reason=payload.cos_reason,
+        )
     return Status(201, ticket_out(_fresh(ticket.pk), zone))
 
 

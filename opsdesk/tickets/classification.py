@@ -1,8 +1,11 @@
 """Class of Service: which class a ticket's impact puts it in, and why, in one sentence."""
 
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from django.utils import timezone
 
 from .models import Cos, CosRule
 
@@ -49,13 +52,22 @@ def render_rationale(template: str, values: Mapping[str, str]) -> str:
     return template.format_map(values)
 
 
+def unknown_placeholders(template: str) -> list[str]:
+    """Placeholders in a rationale that are not plain known names ({users}, not {users.x})."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        return [str(exc)]
+    return [name for name in fields if name not in RATIONALE_PLACEHOLDERS]
+
+
 def _values(facts: ImpactFacts, rule: CosRule) -> dict[str, str]:
     rate = facts.failure_rate
     return {
         "users": str(facts.affected_users),
         "failure": f"{round(rate * 100):g} %" if rate is not None else "unknown",
         "function": f" {facts.critical_function_label}" if facts.critical_function_label else "",
-        "due": facts.due_at.date().isoformat() if facts.due_at else "",
+        "due": timezone.localtime(facts.due_at).date().isoformat() if facts.due_at else "",
         "tag": rule.tag,
     }
 

@@ -11,7 +11,7 @@ from opsdesk.core.errors import Conflict, Forbidden, InvalidInput
 
 from . import signals
 from .models import Escalation, EscalationResponse, EscalationStatus, Ticket
-from .services import bump_version, lock_ticket, record_event
+from .services import lock_ticket, record_event, touch_ticket
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def escalate(*, ticket: Ticket, actor: User, team: Team, handoff: Handoff) -> Es
             body=f"Escalated to {team.name}: {handoff.impact_summary}. Ask: {handoff.ask}.",
             data={"escalation_id": escalation.pk, **vars(handoff)},
         )
-        bump_version(ticket, [])
+        touch_ticket(ticket)
         signals.escalated.send(Ticket, ticket=ticket, actor=actor, escalation=escalation)
     return escalation
 
@@ -72,7 +72,7 @@ def record_response(*, escalation: Escalation, actor: User, body: str) -> Escala
             body=f"{escalation.team.name} answered: {body}",
             data={"escalation_id": escalation.pk, "response_id": response.pk},
         )
-        bump_version(ticket, [])
+        touch_ticket(ticket)
         signals.escalation_answered.send(Ticket, ticket=ticket, actor=actor,
                                          escalation=escalation, response=response)
     return response

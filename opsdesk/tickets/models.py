@@ -266,18 +266,17 @@ class CosRule(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from .classification import RATIONALE_PLACEHOLDERS, render_rationale
+        from .classification import RATIONALE_PLACEHOLDERS, unknown_placeholders
 
         low, high = self.min_users, self.max_users
         if low is not None and high is not None and low > high:
             raise ValidationError({"max_users": "Must be at least the minimum."})
-        try:
-            render_rationale(self.rationale, dict.fromkeys(RATIONALE_PLACEHOLDERS, ""))
-        except (KeyError, ValueError, IndexError) as exc:
-            known = ", ".join(RATIONALE_PLACEHOLDERS)
+        unknown = unknown_placeholders(self.rationale)
+        if unknown:
+            known = ", ".join(f"{{{p}}}" for p in RATIONALE_PLACEHOLDERS)
             raise ValidationError(
-                {"rationale": f"Unknown placeholder {exc}; use {known}."}
-            ) from exc
+                {"rationale": f"Unknown placeholder {', '.join(unknown)}; use {known}."}
+            )
 
 
 class EscalationStatus(models.TextChoices):

@@ -52,7 +52,7 @@ def _person_filter(field: str, value: str, viewer: User) -> Q:
         return Q(**{field: viewer})
     if value == "none":
         return Q(**{f"{field}__isnull": True})
-    if value.isdigit():
+    if value.isdecimal():
         return Q(**{f"{field}_id": int(value)})
     return Q(**{f"{field}__email__iexact": value})
 
@@ -60,7 +60,7 @@ def _person_filter(field: str, value: str, viewer: User) -> Q:
 def _text_filter(q: str) -> Q:
     ref = q.strip().lstrip("#")
     text = Q(title__icontains=q) | Q(description__icontains=q)
-    return text | Q(pk=int(ref)) if ref.isdigit() else text
+    return text | Q(pk=int(ref)) if ref.isdecimal() else text
 
 
 def filter_tickets(tickets: QuerySet[Ticket], f: TicketFilters, viewer: User) -> QuerySet[Ticket]:
@@ -81,6 +81,11 @@ def filter_tickets(tickets: QuerySet[Ticket], f: TicketFilters, viewer: User) ->
         tickets = tickets.filter(team__name__iexact=f.team)
     if f.q:
         tickets = tickets.filter(_text_filter(f.q))
+    for name in ("created_after", "created_before"):
+        value = getattr(f, name)
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput(f"{name} needs a time zone offset, e.g. 2026-02-20T15:10:00+07:00.",
+                               fields={name: "needs a time zone offset"})
     if f.created_after:
         tickets = tickets.filter(created_at__gte=f.created_after)
     if f.created_before:

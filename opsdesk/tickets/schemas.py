@@ -17,6 +17,7 @@ ChannelValue = Literal["email", "portal", "api", "chat", "phone", "monitoring"]
 ScopeValue = Literal["user", "group", "system_wide"]
 RequesterRoleValue = Literal["student", "teacher", "coordinator", "director", "staff"]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+MAX_PEOPLE = 10_000_000  # beyond any platform's users; keeps values inside a 32-bit column
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 assert set(CosValue.__args__) == set(Cos.values)  # type: ignore[attr-defined]
@@ -39,11 +40,11 @@ class ErrorOut(Schema):
 
 class GroupIn(Schema):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    affected: int = Field(0, ge=0)
+    affected: int = Field(0, ge=0, le=MAX_PEOPLE)
 
 
 class ImpactIn(Schema):
-    affected_users: int | None = Field(None, ge=0)
+    affected_users: int | None = Field(None, ge=0, le=MAX_PEOPLE)
     groups: list[GroupIn] | None = None
     blocking: bool | None = None
     critical_function: bool | str | None = Field(

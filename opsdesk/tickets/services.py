@@ -135,6 +135,12 @@ def lock_ticket(*, ticket: Ticket, version: int | None) -> Ticket:
     return locked
 
 
+def touch_ticket(ticket: Ticket) -> None:
+    """Mark the ticket as active now; its fields (and so its version) are unchanged."""
+    ticket.updated_at = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
+
+
 def bump_version(ticket: Ticket, fields: list[str]) -> None:
     """Save these fields with a new version number and updated_at."""
     ticket.version += 1
@@ -479,7 +485,7 @@ def add_message(*, ticket: Ticket, actor: User, kind: str, body: str) -> Message
             ticket=ticket, kind=kind, author=actor, body=body,
             public=kind == MessageKind.REPLY,
         )
-        bump_version(ticket, [])
+        touch_ticket(ticket)
         signals.message_added.send(Ticket, ticket=ticket, actor=actor, message=message)
     return message
 
