@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "opsdesk.tickets",
     "opsdesk.notifications",
     "opsdesk.sla",
+    "opsdesk.inbound",
+    "opsdesk.communications",
     "opsdesk.demo",
 ]
 

@@ -140,6 +140,10 @@ class Ticket(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups",
+        help_text="The closed ticket this one continues (e.g. a late reply by email).",
+    )
     version = models.PositiveIntegerField(default=1)
 
     objects = TicketQuerySet.as_manager()
@@ -198,6 +202,13 @@ class MessageKind(models.TextChoices):
     EVENT = "event", "Event"
 
 
+class DeliveryStatus(models.TextChoices):
+    NONE = "none", "Not emailed"
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
 class Message(models.Model):
     """An entry on a ticket's timeline: an internal note, an external reply, or an event."""
 
@@ -213,6 +224,13 @@ class Message(models.Model):
         default=False, help_text="Shown to the requester. Never true for a note."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    template = models.CharField(max_length=40, blank=True, help_text="Template it started from.")
+    delivery_status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE,
+        help_text="Email delivery of a reply to the requester and followers.",
+    )
+    delivery_error = models.TextField(blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -326,3 +344,39 @@ class EscalationResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Response to escalation {self.escalation_id}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{instance.ticket_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+
+
+class Attachment(models.Model):
+    """A file that came with a message (email, portal) on a ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class MailReference(models.Model):
+    """A Message-ID opsdesk sent or received, and what it belongs to: how email threads."""
+
+    header = models.CharField(max_length=255, unique=True, help_text="The Message-ID, with <>.")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="mail_references")
+    timeline_message = models.ForeignKey(Message, null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="mail_references")
+    escalation = models.ForeignKey(Escalation, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="mail_references")
+    outgoing = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.header
