@@ -16,6 +16,7 @@ STATUS_FOR_CODE = {
     "conflict": 409,
     "illegal_transition": 409,
     "stale_version": 409,
+    "verification_pending": 409,
     "too_large": 413,
 }
 
@@ -78,10 +79,12 @@ def register_routers() -> None:
     """Attach each app's router (imported here so apps stay independent)."""
     from opsdesk.sla.api import router as sla_router
     from opsdesk.tickets.api import router as tickets_router
+    from opsdesk.tickets.api_checks import router as checks_router
     from opsdesk.tickets.api_escalations import router as escalations_router
 
     api.add_router("/tickets", tickets_router)
     api.add_router("", escalations_router)
+    api.add_router("", checks_router)
     api.add_router("/sla", sla_router)
 
 

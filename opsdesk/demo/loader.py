@@ -63,7 +63,8 @@ def _close_at(ticket: Ticket, agent: User, closed_at: datetime, data: dict[str, 
     )
     for stage, at in (("resolved", closed_at - timedelta(minutes=1)), ("closed", closed_at)):
         with time_machine.travel(at, tick=False):
-            services.change_stage(ticket=ticket, actor=agent, to=stage, summary=summary)
+            services.change_stage(ticket=ticket, actor=agent, to=stage, summary=summary,
+                                  waive_verification="verified before opsdesk (week 4 report)")
     Ticket.objects.filter(pk=ticket.pk).update(time_spent_minutes=data.get("time_spent_minutes", 0))
 
 

@@ -16,7 +16,7 @@ import time_machine
 
 from opsdesk.accounts.models import Team, User
 from opsdesk.accounts.services import find_or_create_requester
-from opsdesk.tickets import escalations, services
+from opsdesk.tickets import escalations, services, verification
 from opsdesk.tickets.models import Ticket
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -137,8 +137,10 @@ def _escalation_response(replay: Replay, step: dict[str, Any]) -> None:
     escalations.record_response(escalation=escalation, actor=answerer, body=step["body"])
 
 
-def _not_yet(replay: Replay, step: dict[str, Any]) -> None:
-    replay.log.append(f"{step['at']} {step['do']}: skipped (not available yet)")
+def _checks_done(replay: Replay, step: dict[str, Any]) -> None:
+    assert replay.ticket is not None
+    verification.mark_groups_verified(ticket=replay.ticket, actor=replay.agent,
+                                      groups=step["groups"], result="verified")
 
 
 STEP_HANDLERS: dict[str, Callable[[Replay, dict[str, Any]], None]] = {
@@ -149,7 +151,7 @@ STEP_HANDLERS: dict[str, Callable[[Replay, dict[str, Any]], None]] = {
     "stage": _stage,
     "escalate": _escalate,
     "escalation_response": _escalation_response,
-    "checks_done": _not_yet,
+    "checks_done": _checks_done,
 }
 
 

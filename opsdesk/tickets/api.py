@@ -187,7 +187,8 @@ def post_stage(request: HttpRequest, ticket_id: int, payload: StageChange) -> An
     )
     services.change_stage(
         ticket=ticket, actor=user, to=payload.stage, reason=payload.reason,
-        waiting_reason=payload.waiting_reason or "", summary=summary, version=payload.version,
+        waiting_reason=payload.waiting_reason or "", summary=summary,
+        waive_verification=payload.waive_verification, version=payload.version,
     )
     return ticket_out(_fresh(ticket.pk))
 

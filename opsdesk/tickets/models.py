@@ -380,3 +380,23 @@ class MailReference(models.Model):
 
     def __str__(self) -> str:
         return self.header
+
+
+class VerificationCheck(models.Model):
+    """One item of a ticket's verification checklist (e.g. "submit a test in WEB102-HN")."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="checks")
+    label = models.CharField(max_length=300)
+    group = models.CharField(max_length=100, blank=True, help_text="The impact group it covers.")
+    done = models.BooleanField(default=False)
+    result = models.TextField(blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.label

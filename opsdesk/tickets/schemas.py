@@ -105,6 +105,7 @@ class StageChange(Schema):
     resolution: str = ""
     lessons: str = ""
     kb_suggestion: str = ""
+    waive_verification: str = Field("", description="Resolve with checks open: the reason.")
     version: int | None = None
 
 

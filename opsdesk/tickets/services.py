@@ -68,6 +68,13 @@ class _Changes:
     events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
 
+def sync_group_checks(*, ticket: Ticket) -> None:
+    """Keep a verification check per affected group (see verification.py)."""
+    from .verification import sync_group_checks as sync
+
+    sync(ticket=ticket)
+
+
 def record_event(
     *, ticket: Ticket, actor: User, event: str, body: str, data: dict[str, Any] | None = None
 ) -> Message:
@@ -111,6 +118,7 @@ def create_ticket(
         ticket.tags.set(tag_objs)
         if impact and impact.groups:
             _store_groups(ticket, impact.groups)
+            sync_group_checks(ticket=ticket)
         decision = classify(_facts(ticket, {t.name.lower() for t in tag_objs}), active_rules())
         ticket.cos, ticket.cos_rationale = decision.cos, decision.rationale
         if cos:
@@ -231,6 +239,7 @@ def _change_impact(ticket: Ticket, impact: Impact, actor: User, changes: _Change
     if impact.groups is not None:
         ticket.impact_groups.all().delete()
         _store_groups(ticket, impact.groups)
+        sync_group_checks(ticket=ticket)
     after = impact_summary(ticket)
     if before == after:
         return
@@ -404,9 +413,15 @@ def change_stage(
     reason: str = "",
     waiting_reason: str = "",
     summary: CloseSummary | None = None,
+    waive_verification: str = "",
     version: int | None = None,
 ) -> Ticket:
-    """Move a ticket to another stage along a legal transition, and record the event."""
+    """Move a ticket to another stage along a legal transition, and record the event.
+
+    Resolving needs the verification checklist done, or waived with a reason.
+    """
+    from .verification import ensure_verified
+
     if actor.is_requester:
         raise Forbidden("Only desk staff can change a ticket's stage.")
     if to not in Stage.values:
@@ -418,6 +433,8 @@ def change_stage(
         same = to == previous
         if (same and to != Stage.WAITING) or (not same and not ticket.can_move_to(to)):
             raise IllegalTransition(previous, to)
+        if to == Stage.RESOLVED:
+            ensure_verified(ticket=ticket, actor=actor, waiver=waive_verification)
         fields = ["stage", "waiting_reason"]
         ticket.waiting_reason = _waiting_reason(to, waiting_reason)
         ticket.stage = to

@@ -1,0 +1,92 @@
+"""The verification checklist: one check per affected group, done before resolving."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from opsdesk.accounts.models import User
+from opsdesk.core.errors import DomainError, Forbidden, InvalidInput
+
+from .models import Ticket, VerificationCheck
+from .services import record_event, touch_ticket
+
+CHECK_LABELS = {
+    "en": "Submit a test in {group} and confirm it works",
+    "vi": "Thử nộp bài trong lớp {group} và xác nhận hoạt động bình thường",
+}
+
+
+class VerificationPending(DomainError):
+    code = "verification_pending"
+
+
+def sync_group_checks(*, ticket: Ticket) -> list[VerificationCheck]:
+    """Add a check for every affected group that has none yet (existing checks are kept)."""
+    have = set(ticket.checks.exclude(group="").values_list("group", flat=True))
+    label = CHECK_LABELS.get(ticket.language, CHECK_LABELS["en"])
+    return VerificationCheck.objects.bulk_create(
+        VerificationCheck(ticket=ticket, group=g.name, label=label.format(group=g.name))
+        for g in ticket.impact_groups.all() if g.name not in have
+    )
+
+
+def add_check(*, ticket: Ticket, actor: User, label: str, group: str = "") -> VerificationCheck:
+    """Add an item to the checklist by hand."""
+    if not actor.is_desk_staff:
+        raise Forbidden("Only desk staff edit the verification checklist.")
+    if not label.strip():
+        raise InvalidInput("A check needs a label.", fields={"label": "required"})
+    with transaction.atomic():
+        check = VerificationCheck.objects.create(ticket=ticket, label=label.strip(), group=group)
+        touch_ticket(ticket)
+    return check
+
+
+def update_check(
+    *, check: VerificationCheck, actor: User, done: bool | None = None, result: str | None = None,
+    label: str | None = None,
+) -> VerificationCheck:
+    """Tick or untick a check, record its result, or relabel it."""
+    if not actor.is_desk_staff:
+        raise Forbidden("Only desk staff edit the verification checklist.")
+    if label is not None and not label.strip():
+        raise InvalidInput("A check needs a label.", fields={"label": "required"})
+    with transaction.atomic():
+        if label is not None:
+            check.label = label.strip()
+        if result is not None:
+            check.result = result
+        if done is not None and done != check.done:
+            check.done = done
+            check.done_by, check.done_at = (actor, timezone.now()) if done else (None, None)
+            record_event(ticket=check.ticket, actor=actor, event="check_done" if done else
+                         "check_reopened", body=f"Verification: {check.label} — "
+                         f"{'done' if done else 'not done'}.", data={"check_id": check.pk})
+        check.save()
+        touch_ticket(check.ticket)
+    return check
+
+
+def mark_groups_verified(*, ticket: Ticket, actor: User, groups: list[str],
+                         result: str = "") -> int:
+    """Mark the checks of these groups done (as a verifier reports them)."""
+    checks = ticket.checks.filter(group__in=groups, done=False)
+    for check in checks:
+        update_check(check=check, actor=actor, done=True, result=result)
+    return len(checks)
+
+
+def ensure_verified(*, ticket: Ticket, actor: User, waiver: str) -> None:
+    """Refuse to resolve while checks are open, unless waived with a reason (recorded)."""
+    open_checks = list(ticket.checks.filter(done=False).values_list("label", flat=True))
+    if not open_checks:
+        return
+    if not waiver.strip():
+        raise VerificationPending(
+            f"Verify before resolving: {len(open_checks)} check(s) open "
+            f"({'; '.join(open_checks[:3])}). Tick them, or waive verification with a reason.",
+            fields={"checks": f"{len(open_checks)} open", "waive_verification": "or give a reason"},
+        )
+    record_event(ticket=ticket, actor=actor, event="verification_waived",
+                 body=f"Verification waived: {waiver.strip()}",
+                 data={"open_checks": open_checks, "reason": waiver.strip()})
+
