@@ -19,6 +19,17 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _manual_timeline(settings: Any) -> None:
+    """Tests see only what they do; the automatic messages are switched on by `auto_notify`."""
+    settings.OPSDESK_AUTO_NOTIFY = False
+
+
+@pytest.fixture
+def auto_notify(settings: Any) -> None:
+    settings.OPSDESK_AUTO_NOTIFY = True
+
+
+@pytest.fixture(autouse=True)
 def _postgres_only(request: pytest.FixtureRequest) -> None:
     """Tests marked `postgres` run only when DATABASE_URL points at PostgreSQL."""
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
@@ -98,7 +109,7 @@ def other_requester(db: None) -> User:
 
 @pytest.fixture
 def dev_team(db: None, engineer: User) -> Team:
-    team = Team.objects.create(name="Dev Team")
+    team, _ = Team.objects.get_or_create(name="Dev Team")  # shipped by a migration
     team.members.add(engineer)
     return team
 

@@ -172,6 +172,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Outgoing email: SMTP when OPSDESK_SMTP_HOST is set, otherwise printed to the console.
 DEFAULT_FROM_EMAIL = env("OPSDESK_FROM_EMAIL", "opsdesk <support@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+OPSDESK_MAIL_DOMAIN = env("OPSDESK_MAIL_DOMAIN", "opsdesk.localhost")  # right side of Message-IDs
 if env("OPSDESK_SMTP_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = env("OPSDESK_SMTP_HOST")
@@ -189,6 +190,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("OPSDESK_LOG_LEVEL", "INFO")},
 }
+
+# Automatic messages (ACK at classification, fan-out, closure, rating request). Scenario
+# replays switch them off to reproduce a manual timeline.
+OPSDESK_AUTO_NOTIFY = env_bool("OPSDESK_AUTO_NOTIFY", True)
+
+# Where people reach opsdesk: used in links sent by email (rating links, …).
+OPSDESK_BASE_URL = env("OPSDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # The API's page sizes (API.md: default 50, max 200).
 OPSDESK_PAGE_SIZE = 50

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CommunicationsConfig(AppConfig):
     name = "opsdesk.communications"
     verbose_name = "Communications"
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

@@ -488,7 +488,9 @@ def _stamp_stage(ticket: Ticket, to: str, summary: CloseSummary | None) -> list[
     return []
 
 
-def add_message(*, ticket: Ticket, actor: User, kind: str, body: str) -> Message:
+def add_message(
+    *, ticket: Ticket, actor: User, kind: str, body: str, template: str = ""
+) -> Message:
     """Add a note (internal) or a reply (to the requester and followers) to the timeline."""
     if kind not in (MessageKind.NOTE, MessageKind.REPLY):
         raise InvalidInput("A message is a note or a reply.", fields={"kind": "note or reply"})
@@ -499,7 +501,7 @@ def add_message(*, ticket: Ticket, actor: User, kind: str, body: str) -> Message
     with transaction.atomic():
         ticket = lock_ticket(ticket=ticket, version=None)
         message = Message.objects.create(
-            ticket=ticket, kind=kind, author=actor, body=body,
+            ticket=ticket, kind=kind, author=actor, body=body, template=template,
             public=kind == MessageKind.REPLY,
         )
         touch_ticket(ticket)

@@ -1,0 +1,24 @@
+"""Close-out: the closure message goes to the requester, then the rating request."""
+
+from django.conf import settings
+
+from opsdesk.accounts.services import system_user
+from opsdesk.tickets.models import MessageKind, Ticket
+from opsdesk.tickets.services import add_message
+
+from .models import TemplateKey
+from .rendering import render
+
+
+def on_closed(*, ticket: Ticket) -> None:
+    """Send the closure message unless an agent already did, then ask for a rating."""
+    if not settings.OPSDESK_AUTO_NOTIFY:
+        return
+    since = ticket.resolved_at or ticket.created_at
+    sent = set(ticket.messages.filter(kind=MessageKind.REPLY, created_at__gte=since)
+               .values_list("template", flat=True))
+    for key in (TemplateKey.CLOSURE, TemplateKey.RATING_REQUEST):
+        if key not in sent:
+            rendered = render(key=key, ticket=ticket)
+            add_message(ticket=ticket, actor=system_user(), kind=MessageKind.REPLY,
+                        body=rendered.body, template=key)

@@ -1,0 +1,47 @@
+"""Escalations go to the team by email (threaded, so answers come back) and notification."""
+
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+
+from opsdesk.tickets.models import Escalation, MailReference
+
+from .fanout import alert_team
+from .models import TemplateKey
+from .rendering import render
+
+
+def team_addresses(escalation: Escalation) -> list[str]:
+    """The team's own address, or its members' when it has none."""
+    team = escalation.team
+    if team.email:
+        return [team.email]
+    return list(team.members.filter(is_active=True).values_list("email", flat=True))
+
+
+def send_escalation(*, escalation: Escalation) -> None:
+    """Announce an escalation to its team now; email it once the transaction commits."""
+    rendered = render(key=TemplateKey.ESCALATION, ticket=escalation.ticket,
+                      escalation=escalation)
+    alert_team(team=escalation.team, ticket=escalation.ticket, kind="escalation",
+               subject=rendered.subject, body=rendered.body)
+    from .tasks import send_escalation_email
+
+    transaction.on_commit(lambda: send_escalation_email.enqueue(escalation_id=escalation.pk))
+
+
+def email_escalation(escalation: Escalation) -> None:
+    """Email the escalation; replies to it thread back as the team's response."""
+    addresses = team_addresses(escalation)
+    if not addresses:
+        return
+    rendered = render(key=TemplateKey.ESCALATION, ticket=escalation.ticket,
+                      escalation=escalation)
+    message_id = make_msgid(domain=settings.OPSDESK_MAIL_DOMAIN)
+    EmailMessage(subject=rendered.subject, body=rendered.body,
+                 from_email=settings.DEFAULT_FROM_EMAIL, to=addresses,
+                 headers={"Message-ID": message_id}).send()
+    MailReference.objects.create(header=message_id, ticket=escalation.ticket,
+                                 escalation=escalation)

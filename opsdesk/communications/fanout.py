@@ -1,0 +1,62 @@
+"""The fan-out: when a ticket is classified, everyone its class concerns is told in one step."""
+
+from django.conf import settings
+
+from opsdesk.accounts.models import Role, Team, User
+from opsdesk.accounts.services import system_user
+from opsdesk.notifications.services import notify
+from opsdesk.tickets.models import MessageKind, Ticket
+from opsdesk.tickets.services import add_message, record_event
+
+from .models import FanoutPolicy, TemplateKey
+from .rendering import render
+
+
+def managers_for(ticket: Ticket) -> list[User]:
+    """The managers of the ticket's team, or every manager."""
+    managers = User.objects.filter(role=Role.MANAGER, is_active=True)
+    if ticket.team is not None and managers.filter(teams=ticket.team).exists():
+        managers = managers.filter(teams=ticket.team)
+    return list(managers)
+
+
+def alert_team(*, team: Team, ticket: Ticket, kind: str, subject: str, body: str) -> None:
+    """Tell a team: each member is notified (in opsdesk, by email, on their channels)."""
+    notify(recipients=team.members.filter(is_active=True), ticket=ticket, kind=kind,
+           subject=subject, body=body)
+
+
+def _already_acknowledged(ticket: Ticket) -> bool:
+    return ticket.messages.filter(kind=MessageKind.REPLY, author__role__in=[
+        Role.AGENT, Role.MANAGER, Role.ENGINEER, Role.ADMIN, Role.SYSTEM]).exists()
+
+
+def fan_out(*, ticket: Ticket, actor: User) -> list[str]:
+    """Send what the ticket's class calls for that has not gone out yet; returns who was told."""
+    policy = FanoutPolicy.objects.filter(cos=ticket.cos, enabled=True).select_related(
+        "alert_team").first()
+    if policy is None or not settings.OPSDESK_AUTO_NOTIFY:
+        return []
+    if ticket.messages.filter(event="fanout", data__cos=ticket.cos).exists():
+        return []  # this class was announced already (e.g. Expedite → Priority → Expedite)
+    told: list[str] = []
+    if policy.send_ack and not _already_acknowledged(ticket):
+        ack = render(key=TemplateKey.ACK, ticket=ticket)
+        add_message(ticket=ticket, actor=system_user(), kind=MessageKind.REPLY, body=ack.body,
+                    template=TemplateKey.ACK)
+        told.append("requester (ACK)")
+    if policy.notify_managers:
+        notice = render(key=TemplateKey.MANAGER_NOTICE, ticket=ticket)
+        notify(recipients=managers_for(ticket), ticket=ticket, kind="manager_notice",
+               subject=notice.subject, body=notice.body)
+        told.append("manager")
+    if policy.alert_team is not None:
+        alert = render(key=TemplateKey.DEV_ALERT, ticket=ticket)
+        alert_team(team=policy.alert_team, ticket=ticket, kind="dev_alert",
+                   subject=alert.subject, body=alert.body)
+        told.append(policy.alert_team.name)
+    if told:
+        record_event(ticket=ticket, actor=actor, event="fanout",
+                     body=f"Notified in parallel: {', '.join(told)}.",
+                     data={"notified": told, "cos": ticket.cos})
+    return told

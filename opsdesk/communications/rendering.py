@@ -1,0 +1,109 @@
+"""Fill a message template from a ticket: what the requester, a manager or a team reads."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from opsdesk.accounts.models import Role, User
+from opsdesk.core.errors import InvalidInput
+from opsdesk.sla.models import ClockStatus, SlaClock, Target
+from opsdesk.sla.services import policy_for
+from opsdesk.tickets.models import Cos, Escalation, Ticket
+from opsdesk.tickets.services import impact_summary
+
+from .models import MessageTemplate, TemplateKey, compile_template
+
+COS_LABELS: dict[str, dict[str, str]] = {
+    "en": {c.value: str(c.label) for c in Cos},
+    "vi": {Cos.EXPEDITE: "Khẩn cấp", Cos.PRIORITY: "Ưu tiên", Cos.STANDARD: "Thông thường",
+           Cos.FIXED_DATE: "Có hạn chót", Cos.INTANGIBLE: "Cải tiến"},
+}
+SUPPORT_TEAM = {"en": "Support team", "vi": "Đội hỗ trợ"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    key: str
+    language: str
+    subject: str
+    body: str
+
+
+def template_for(*, key: str, language: str, cos: str) -> MessageTemplate:
+    """The most specific enabled template: this class before any class, then English."""
+    if key not in TemplateKey.values:
+        raise InvalidInput(f"Unknown template {key!r}.", fields={"template": "unknown"})
+    candidates = MessageTemplate.objects.filter(key=key, enabled=True, cos__in=[cos, ""])
+    for lang in dict.fromkeys([language, "en"]):
+        found = sorted((t for t in candidates if t.language == lang), key=lambda t: t.cos == "")
+        if found:
+            return found[0]
+    raise InvalidInput(f"No enabled {key} template.", fields={"template": "none enabled"})
+
+
+def _when(at: datetime | None, zone: ZoneInfo) -> str:
+    if at is None:
+        return ""
+    local = at.astimezone(zone)
+    today = timezone.now().astimezone(zone).date()
+    return f"{local:%H:%M}" if local.date() == today else f"{local:%H:%M %d/%m/%Y}"
+
+
+def _next_update(ticket: Ticket) -> datetime | None:
+    running = SlaClock.objects.filter(ticket=ticket, target=Target.UPDATE,
+                                      status=ClockStatus.RUNNING).first()
+    if running is not None:
+        return running.due_at
+    policy = policy_for(ticket)
+    minutes = policy.minutes_for(Target.UPDATE) if policy else None
+    return policy.working_hours().add(timezone.now(), minutes * 60) if policy and minutes else None
+
+
+def rating_link(ticket: Ticket) -> str:
+    """A link the requester can follow without signing in, to rate this ticket."""
+    from .ratings import rating_token
+
+    return f"{settings.OPSDESK_BASE_URL}/rate/{rating_token(ticket)}/"
+
+
+def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
+                escalation: Escalation | None = None) -> dict[str, Any]:
+    """The variables a template may use."""
+    zone = ZoneInfo(ticket.requester.time_zone or settings.TIME_ZONE)
+    clocks = {c.target: c for c in SlaClock.objects.filter(ticket=ticket)}
+    escalation = escalation or ticket.escalations.order_by("-created_at").first()
+    person = agent if agent is not None and agent.role != Role.SYSTEM else ticket.assignee
+    return {
+        "ref": ticket.ref, "title": ticket.title,
+        "cos": COS_LABELS.get(language, COS_LABELS["en"])[ticket.cos],
+        "cos_rationale": ticket.cos_rationale,
+        "requester_name": ticket.requester.display_name,
+        "agent_name": person.display_name if person else SUPPORT_TEAM.get(language, ""),
+        "affected_users": ticket.affected_users,
+        "affected_groups": ", ".join(f"{g.name} ({g.affected})"
+                                     for g in ticket.impact_groups.all()),
+        "impact_summary": impact_summary(ticket),
+        "workaround": ticket.workaround,
+        "root_cause": ticket.root_cause, "resolution": ticket.resolution,
+        "escalation": escalation,
+        "escalation_team": escalation.team.name if escalation else "",
+        "next_update_at": _when(_next_update(ticket), zone),
+        "ack_due": _when(clocks[Target.ACK].due_at if Target.ACK in clocks else None, zone),
+        "resolve_due": _when(clocks[Target.RESOLVE].due_at if Target.RESOLVE in clocks
+                             else None, zone),
+        "rating_link": rating_link(ticket),
+    }
+
+
+def render(*, key: str, ticket: Ticket, language: str | None = None, agent: User | None = None,
+           escalation: Escalation | None = None) -> Rendered:
+    """Render a template for this ticket, in the ticket's language unless told otherwise."""
+    template = template_for(key=key, language=language or ticket.language, cos=ticket.cos)
+    context = context_for(ticket, language=template.language, agent=agent, escalation=escalation)
+    subject = compile_template(template.subject).render(context).strip()
+    body = compile_template(template.body).render(context).strip()
+    return Rendered(key, template.language, " ".join(subject.split()), body)

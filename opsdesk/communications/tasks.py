@@ -1,0 +1,66 @@
+"""Background jobs of communications: email delivery with retries."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from opsdesk.accounts.services import system_user
+from opsdesk.tickets.models import DeliveryStatus, Message
+from opsdesk.tickets.services import record_event
+
+from .outgoing import next_attempt, send_reply
+
+logger = logging.getLogger("opsdesk.communications")
+
+
+@task()
+def send_reply_email(message_id: int) -> str:
+    """Email a reply; on failure retry with back-off, then mark it failed on the ticket."""
+    message = Message.objects.select_related("ticket__requester", "author").filter(
+        pk=message_id).first()
+    if message is None or message.delivery_status == DeliveryStatus.SENT:
+        return "skipped"
+    try:
+        send_reply(message)
+    except OSError as exc:
+        return _failed(message, exc)
+    Message.objects.filter(pk=message.pk).update(
+        delivery_status=DeliveryStatus.SENT, delivery_error="",
+        delivery_attempts=message.delivery_attempts + 1)
+    return "sent"
+
+
+def _failed(message: Message, exc: OSError) -> str:
+    attempts = message.delivery_attempts + 1
+    delay = next_attempt(attempts)
+    logger.warning("reply %s: delivery attempt %s failed", message.pk, attempts)
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(
+            delivery_attempts=attempts, delivery_error=str(exc),
+            delivery_status=DeliveryStatus.PENDING if delay else DeliveryStatus.FAILED)
+        if delay is None:
+            record_event(ticket=message.ticket, actor=system_user(), event="delivery_failed",
+                         body=f"The reply of {message.created_at:%Y-%m-%d %H:%M} could not be "
+                         f"emailed after {attempts} attempts: {exc}",
+                         data={"message_id": message.pk})
+            return "failed"
+        transaction.on_commit(lambda: send_reply_email.using(
+            run_after=timezone.now() + delay).enqueue(message_id=message.pk))
+    return "retrying"
+
+
+@task()
+def send_escalation_email(escalation_id: int) -> str:
+    """Email an escalation to its team (retried by the queue's caller on failure)."""
+    from opsdesk.tickets.models import Escalation
+
+    from .escalation_mail import email_escalation
+
+    escalation = Escalation.objects.select_related("team", "ticket").filter(
+        pk=escalation_id).first()
+    if escalation is None:
+        return "skipped"
+    email_escalation(escalation)
+    return "sent"
