@@ -130,3 +130,23 @@ def make_ticket(agent: User, requester: User) -> Any:
 @pytest.fixture
 def ticket_of_requester(make_ticket: Any) -> Ticket:
     return make_ticket()
+
+
+@pytest.fixture
+def run_tasks(db: None) -> Any:
+    """Run the queued background jobs once each, as `opsdesk worker` would."""
+    from django_tasks_db.models import DBTaskResult
+
+    def run() -> int:
+        ran = 0
+        for row in DBTaskResult.objects.ready().order_by("enqueued_at"):
+            row.claim("test")
+            result = row.task_result
+            try:
+                row.set_successful(row.task.call(*result.args, **result.kwargs))
+            except Exception as exc:  # recorded on the row, as the worker does
+                row.set_failed(exc)
+            ran += 1
+        return ran
+
+    return run

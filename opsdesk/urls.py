@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from opsdesk.communications.views import rate_ticket
 from opsdesk.core.api import api
 from opsdesk.core.views import healthz
 
@@ -11,6 +12,7 @@ admin.site.site_title = "opsdesk"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    path("rate/<str:token>/", rate_ticket, name="rate_ticket"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -101,9 +101,16 @@ def _note(replay: Replay, step: dict[str, Any]) -> None:
 
 
 def _reply(replay: Replay, step: dict[str, Any]) -> None:
+    from opsdesk.communications.rendering import render
+
     assert replay.ticket is not None
-    body = step.get("body") or f"[{step.get('template', 'reply')}] {replay.ticket.title}"
-    services.add_message(ticket=replay.ticket, actor=replay.agent, kind="reply", body=body)
+    key = step.get("template", "")
+    if key == "ack" and replay.ticket.messages.filter(template="ack").exists():
+        replay.log.append(f"{step['at']} ack: already sent automatically")
+        return
+    body = step.get("body") or render(key=key, ticket=replay.ticket, agent=replay.agent).body
+    services.add_message(ticket=replay.ticket, actor=replay.agent, kind="reply", body=body,
+                         template=key)
 
 
 def _customer_reply(replay: Replay, step: dict[str, Any]) -> None:

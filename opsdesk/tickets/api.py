@@ -227,7 +227,14 @@ def list_messages(
 def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn) -> Any:
     user = caller(request)
     ticket = visible_ticket(user, ticket_id)
-    message = services.add_message(ticket=ticket, actor=user, kind=payload.kind, body=payload.body)
+    body = payload.body
+    if payload.template:
+        from opsdesk.communications.rendering import render
+
+        require_desk_staff(user)
+        body = body or render(key=payload.template, ticket=ticket, agent=user).body
+    message = services.add_message(ticket=ticket, actor=user, kind=payload.kind, body=body,
+                                   template=payload.template or "")
     return Status(201, message_out(message, user))
 
 

@@ -111,7 +111,9 @@ class StageChange(Schema):
 
 class MessageIn(Schema):
     kind: Literal["note", "reply"]
-    body: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+    body: Annotated[str, StringConstraints(max_length=100_000)] = Field(
+        "", description="The text; may be left out when `template` is given.")
+    template: str | None = Field(None, description="Start from this template (ack, update, …)")
 
 
 class PersonOut(Schema):

@@ -1,0 +1,60 @@
+"""Classification tells everyone concerned in one step (scenario expect blocks)."""
+
+import pytest
+
+from opsdesk.demo.replay import load_scenario
+from opsdesk.notifications.models import Notification
+from opsdesk.tickets import services
+from opsdesk.tickets.services import Impact
+
+pytestmark = pytest.mark.usefixtures("auto_notify")
+
+
+def _create(api, agent, name):
+    data = {k: v for k, v in load_scenario(name)["ticket"].items() if k != "received_at"}
+    response = api.as_(agent).post("/api/v1/tickets", data)
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_an_expedite_ticket_tells_requester_manager_and_dev_team_at_once(
+        api, agent, manager, dev_team):
+    scenario = load_scenario("expedite-exam-outage")
+    ticket = _create(api, agent, "expedite-exam-outage")
+    timeline = api.as_(agent).get(f"/api/v1/tickets/{ticket['id']}/timeline").json()["items"]
+    [fanout] = [e for e in timeline if e["event"] == "fanout"]
+    assert fanout["data"]["notified"] == scenario["expect"]["notified_at_classification"]
+    [ack] = [e for e in timeline if e["kind"] == "reply"]
+    assert scenario["ticket"]["workaround"] in ack["body"]
+    assert "Expedite" in ack["body"]
+    assert Notification.objects.filter(recipient=manager, kind="manager_notice").count() == 1
+    member = dev_team.members.get()
+    assert Notification.objects.filter(recipient=member, kind="dev_alert").count() == 1
+    ack_clock = next(c for c in ticket["sla"] if c["target"] == "ack")
+    assert ack_clock["status"] == "met"
+
+
+def test_a_priority_ticket_in_vietnamese_gets_the_vietnamese_ack(api, agent, manager):
+    ticket = _create(api, agent, "priority-performance")
+    [ack] = [m for m in api.as_(agent).get(f"/api/v1/tickets/{ticket['id']}/messages")
+             .json()["items"] if m["kind"] == "reply"]
+    assert ack["body"].startswith("Chào Nguyen Thi Ha,")
+    assert "xếp mức Ưu tiên" in ack["body"] and "Trân trọng" in ack["body"]
+    assert not Notification.objects.filter(recipient=manager).exists()
+
+
+def test_a_ticket_reclassified_to_expedite_fans_out_once(agent, requester, manager):
+    ticket = services.create_ticket(actor=agent, requester=requester, title="Slow quiz",
+                                    impact=Impact(affected_users=10))
+    for users in (40, 10, 40):
+        services.update_ticket(ticket=ticket, actor=agent, impact=Impact(affected_users=users))
+    assert ticket.messages.filter(template="ack").count() == 1
+    assert Notification.objects.filter(recipient=manager, kind="manager_notice").count() == 1
+
+
+def test_nothing_is_sent_automatically_when_switched_off(settings, agent, requester, manager):
+    settings.OPSDESK_AUTO_NOTIFY = False
+    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
+                                    impact=Impact(affected_users=60))
+    assert not ticket.messages.filter(kind="reply").exists()
+    assert not Notification.objects.exists()

@@ -1,0 +1,88 @@
+"""Replies reach the requester and followers by real SMTP, threaded; notes never do."""
+
+import pytest
+
+from opsdesk.accounts.models import Role
+from opsdesk.accounts.services import create_user
+from opsdesk.communications.tests.conftest import body_of
+from opsdesk.tickets import services
+from opsdesk.tickets.models import MailReference, Message
+
+NOTE = "Internal: the DB password was rotated by Minh at 15:00"
+
+
+@pytest.fixture
+def ticket(agent, requester):
+    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail")
+    follower = create_user(email="vice@campus.example.edu.vn", role=Role.REQUESTER)
+    ticket.followers.add(follower)
+    return ticket
+
+
+def _reply(ticket, agent, body, captured):
+    with captured(execute=True):
+        return services.add_message(ticket=ticket, actor=agent, kind="reply", body=body)
+
+
+def test_a_reply_reaches_the_requester_and_followers(ticket, agent, smtp, run_tasks,
+                                                     django_capture_on_commit_callbacks):
+    message = _reply(ticket, agent, "We are on it.", django_capture_on_commit_callbacks)
+    assert run_tasks() == 1
+    [(rcpt, mail)] = smtp.received
+    assert sorted(rcpt) == ["ngoc.a.le@campus.example.edu.vn", "vice@campus.example.edu.vn"]
+    assert mail["Subject"] == f"[{ticket.ref}] Re: Exams fail"
+    assert body_of(mail).strip() == "We are on it."
+    assert MailReference.objects.get(header=mail["Message-ID"]).timeline_message == message
+    message.refresh_from_db()
+    assert message.delivery_status == "sent"
+
+
+def test_the_second_reply_threads_on_the_first(ticket, agent, smtp, run_tasks,
+                                               django_capture_on_commit_callbacks):
+    _reply(ticket, agent, "First.", django_capture_on_commit_callbacks)
+    run_tasks()
+    _reply(ticket, agent, "Second.", django_capture_on_commit_callbacks)
+    run_tasks()
+    first, second = smtp.messages
+    assert second["In-Reply-To"] == first["Message-ID"]
+    assert first["Message-ID"] in second["References"]
+
+
+def test_a_note_is_never_emailed(ticket, agent, smtp, run_tasks,
+                                 django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_message(ticket=ticket, actor=agent, kind="note", body=NOTE)
+    _reply(ticket, agent, "Fixed now, please try again.", django_capture_on_commit_callbacks)
+    run_tasks()
+    assert len(smtp.messages) == 1
+    assert all(NOTE not in m.as_string() for m in smtp.messages)
+    assert Message.objects.get(body=NOTE).delivery_status == "none"
+
+
+def test_the_requesters_own_reply_is_not_emailed_back(ticket, requester, smtp, run_tasks,
+                                                      django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_message(ticket=ticket, actor=requester, kind="reply", body="Still broken")
+    assert run_tasks() == 0
+    assert smtp.messages == []
+
+
+def test_a_failed_delivery_is_retried_then_reported_on_the_ticket(
+        ticket, agent, smtp_down, run_tasks, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    message = _reply(ticket, agent, "We are on it.", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_tasks()
+    message.refresh_from_db()
+    assert (message.delivery_status, message.delivery_attempts) == ("pending", 1)
+    retry = DBTaskResult.objects.ready().count(), DBTaskResult.objects.count()
+    assert retry == (0, 2)  # the retry waits 30 s before it may run
+    for attempt in range(2, 6):
+        DBTaskResult.objects.filter(status="READY").update(run_after=message.created_at)
+        with django_capture_on_commit_callbacks(execute=True):
+            run_tasks()
+        message.refresh_from_db()
+        assert message.delivery_attempts == attempt
+    assert message.delivery_status == "failed"
+    assert ticket.messages.filter(event="delivery_failed").count() == 1

@@ -1,0 +1,85 @@
+"""Templates: shipped in English and Vietnamese, filled from the ticket, editable."""
+
+import pytest
+
+from opsdesk.communications.models import MessageTemplate, TemplateKey
+from opsdesk.communications.rendering import render
+from opsdesk.demo.replay import create_from, load_scenario
+from opsdesk.tickets.models import Message
+from opsdesk.tickets.tests.refusals import assert_error, changes_nothing
+
+VIETNAMESE_LETTERS = set("ăâđêôơưáàảãạếềểễệốồổỗộớờởỡợúùủũụứừửữựíìỉĩịéèẻẽẹóòỏõọ")
+
+
+@pytest.fixture
+def outage(agent):
+    return create_from(load_scenario("expedite-exam-outage")["ticket"], agent=agent)
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+@pytest.mark.parametrize("key", TemplateKey.values)
+def test_every_template_ships_and_fills_in(key, language, outage):
+    rendered = render(key=key, ticket=outage, language=language)
+    assert rendered.language == language
+    assert "{{" not in rendered.body and "{%" not in rendered.body
+    assert rendered.subject and rendered.body
+    if language == "vi":
+        assert VIETNAMESE_LETTERS & set(rendered.body.lower())
+
+
+def test_the_ack_names_the_groups_and_the_next_update(outage):
+    body = render(key="ack", ticket=outage).body
+    assert "WEB102-HN (20), DATA101-SG (18), MOBILE201-HN (15)" in body
+    assert "You will hear from us again by" in body
+
+
+def test_a_reply_can_start_from_a_template(api, agent, outage):
+    response = api.as_(agent).post(f"/api/v1/tickets/{outage.pk}/messages",
+                                   {"kind": "reply", "template": "update"})
+    assert response.status_code == 201, response.json()
+    assert response.json()["body"].startswith("Dear Le Ngoc A,")
+    assert Message.objects.get(pk=response.json()["id"]).template == "update"
+
+
+def test_an_edited_template_text_is_kept_as_written(api, agent, outage):
+    response = api.as_(agent).post(f"/api/v1/tickets/{outage.pk}/messages",
+                                   {"kind": "reply", "template": "update", "body": "Edited."})
+    assert response.json()["body"] == "Edited."
+
+
+def test_an_unknown_template_is_refused_and_nothing_is_stored(api, agent, outage):
+    with changes_nothing(outage):
+        response = api.as_(agent).post(f"/api/v1/tickets/{outage.pk}/messages",
+                                       {"kind": "reply", "template": "poem"})
+    assert_error(response, 422, "invalid", fields=("template",))
+
+
+def test_the_composer_previews_a_template_for_the_ticket(api, agent, outage):
+    preview = api.as_(agent).get(f"/api/v1/tickets/{outage.pk}/templates/ack",
+                                 {"language": "vi"}).json()
+    assert preview["language"] == "vi"
+    assert preview["subject"].startswith(f"Chúng tôi đã nhận yêu cầu {outage.ref}")
+
+
+def test_a_manager_edits_a_template_and_a_broken_one_is_refused(api, manager):
+    template = MessageTemplate.objects.get(key="ack", language="en", cos="")
+    broken = api.as_(manager).patch(f"/api/v1/templates/{template.pk}",
+                                    {"body": "Hello {% if %}"})
+    assert_error(broken, 422, "invalid", fields=("body",))
+    fixed = api.as_(manager).patch(f"/api/v1/templates/{template.pk}",
+                                   {"body": "Hello {{ requester_name }}"})
+    assert fixed.status_code == 200
+    template.refresh_from_db()
+    assert template.body == "Hello {{ requester_name }}"
+
+
+def test_a_class_specific_template_wins_over_the_general_one(outage):
+    MessageTemplate.objects.create(key="ack", language="en", cos="expedite",
+                                   subject="URGENT {{ ref }}", body="Expedite ACK")
+    assert render(key="ack", ticket=outage).body == "Expedite ACK"
+
+
+def test_an_agent_cannot_edit_templates(api, agent):
+    template = MessageTemplate.objects.first()
+    assert_error(api.as_(agent).patch(f"/api/v1/templates/{template.pk}", {"body": "x"}),
+                 403, "forbidden")
