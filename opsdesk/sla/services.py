@@ -59,15 +59,27 @@ def _start(ticket: Ticket, policy: SlaPolicy, target: str, start: datetime) -> S
 
 
 def _finish(clock: SlaClock, at: datetime) -> None:
-    """Stop a clock: met when in time and never breached, breached otherwise."""
-    late = clock.due_at is not None and at > clock.due_at
+    """Stop a clock: met when in time and never breached, breached otherwise.
+
+    A paused clock is judged at the moment it paused: time spent waiting does not count.
+    """
+    judged_at = clock.paused_at if clock.status == ClockStatus.PAUSED and clock.paused_at \
+        else at
+    late = clock.due_at is not None and judged_at > clock.due_at
     if late and clock.breached_at is None:
         clock.breached_at = at
     clock.status = ClockStatus.BREACHED if clock.breached_at else ClockStatus.MET
     clock.met_at, clock.paused_at, clock.remaining_seconds = at, None, None
     clock.save()
-    kind = SlaEventKind.BREACHED if clock.status == ClockStatus.BREACHED else SlaEventKind.MET
-    record_clock_event(clock, kind, at)
+    # The event tells about this moment; an earlier breach was recorded when it happened.
+    record_clock_event(clock, SlaEventKind.BREACHED if late else SlaEventKind.MET, at)
+
+
+def _satisfied_late(clock: SlaClock, at: datetime) -> None:
+    """Note when a clock already breached (by the timers) was finally satisfied."""
+    if clock.status == ClockStatus.BREACHED and clock.met_at is None:
+        clock.met_at = at
+        clock.save(update_fields=["met_at"])
 
 
 def _cancel(clock: SlaClock, at: datetime, note: str) -> None:
@@ -103,6 +115,8 @@ def on_reply(*, ticket: Ticket, message: Message) -> None:
     ack = clocks.get(Target.ACK)
     if ack is not None and ack.status in ACTIVE:
         _finish(ack, now)
+    elif ack is not None:
+        _satisfied_late(ack, now)
     if not ticket.is_open:
         return
     update = clocks.get(Target.UPDATE)
@@ -110,19 +124,24 @@ def on_reply(*, ticket: Ticket, message: Message) -> None:
     if policy is None:
         return
     if update is None:
-        _start(ticket, policy, Target.UPDATE, now)
+        update = _start(ticket, policy, Target.UPDATE, now)
     elif update.status == ClockStatus.PAUSED:
         update.remaining_seconds = (policy.minutes_for(Target.UPDATE) or 0) * 60
         update.save(update_fields=["remaining_seconds"])
     elif update.status in (ClockStatus.RUNNING, ClockStatus.BREACHED):
         _next_update_period(update, policy, now)
+    if update is not None:
+        _pause_or_resume(ticket, update, policy, now)
 
 
-def _next_update_period(clock: SlaClock, policy: SlaPolicy, now: datetime) -> None:
-    """Close the current update period at this reply and start the next one."""
-    if clock.status == ClockStatus.RUNNING and clock.due_at and now <= clock.due_at:
+def _next_update_period(clock: SlaClock, policy: SlaPolicy, now: datetime, *,
+                        judge: bool = True) -> None:
+    """Close the current update period at this reply (unless told not to judge it, as when
+    a finished ticket is reopened) and start the next one."""
+    in_time = clock.status == ClockStatus.RUNNING and clock.due_at and now <= clock.due_at
+    if judge and in_time:
         record_clock_event(clock, SlaEventKind.MET, now)
-    elif clock.breached_at is None:
+    elif judge and clock.breached_at is None:
         clock.breached_at = now
         record_clock_event(clock, SlaEventKind.BREACHED, now)
     hours = policy.working_hours()
@@ -150,7 +169,8 @@ def on_stage(*, ticket: Ticket, previous: str) -> None:
     policy = policy_for(ticket)
     if previous == Stage.RESOLVED:
         _reopen(ticket, clocks, policy, now)
-    if ticket.stage == Stage.IN_PROGRESS and Target.ESCALATION not in clocks and policy:
+    if ticket.stage == Stage.IN_PROGRESS and Target.ESCALATION not in clocks and policy \
+            and not ticket.escalations.exists():
         _start(ticket, policy, Target.ESCALATION, now)
     update = clocks.get(Target.UPDATE)
     if update is not None and update.policy is not None:
@@ -160,6 +180,8 @@ def on_stage(*, ticket: Ticket, previous: str) -> None:
 def _stop_on_resolve(ticket: Ticket, clocks: dict[str, SlaClock], now: datetime) -> None:
     for target, clock in clocks.items():
         if clock.status not in ACTIVE:
+            if target in STOPPED_BY_RESOLVING:
+                _satisfied_late(clock, now)
             continue
         if target in STOPPED_BY_RESOLVING:
             _finish(clock, now)
@@ -181,8 +203,7 @@ def _reopen(ticket: Ticket, clocks: dict[str, SlaClock], policy: SlaPolicy | Non
         record_clock_event(resolve, SlaEventKind.RESUMED, now, "ticket reopened")
     update = clocks.get(Target.UPDATE)
     if update is not None and policy is not None and update.status != ClockStatus.CANCELLED:
-        update.status = ClockStatus.RUNNING
-        _next_update_period(update, policy, now)
+        _next_update_period(update, policy, now, judge=False)
 
 
 def _pause_or_resume(ticket: Ticket, clock: SlaClock, policy: SlaPolicy, now: datetime) -> None:
@@ -242,15 +263,36 @@ def retime(*, ticket: Ticket) -> str:
     return due_summary(ticket)
 
 
+def _used_seconds(clock: SlaClock, now: datetime) -> float:
+    """Working time an update period has used so far (pauses excluded)."""
+    old = clock.policy
+    hours = old.working_hours() if old else WorkingHours()
+    target = ((old.minutes_for(clock.target) if old else None) or 0) * 60
+    if clock.status == ClockStatus.PAUSED:
+        return max(0.0, target - (clock.remaining_seconds or 0.0))
+    if clock.due_at is None:
+        return 0.0
+    if clock.due_at >= now:
+        return max(0.0, target - hours.between(now, clock.due_at))
+    return target + hours.between(clock.due_at, now)
+
+
 def _retime_clock(ticket: Ticket, clock: SlaClock, policy: SlaPolicy, now: datetime) -> None:
     hours = policy.working_hours()
-    due = _due(policy, hours, clock.target, clock.started_at, ticket)
-    assert due is not None
-    if clock.status == ClockStatus.PAUSED and clock.paused_at is not None:
-        used = hours.between(clock.started_at, clock.paused_at)
-        clock.remaining_seconds = max(0.0, (policy.minutes_for(clock.target) or 0) * 60 - used)
-    clock.policy, clock.due_at = policy, due
-    clock.warn_at = _warn_at(policy, hours, clock.started_at, due)
+    if clock.target == Target.UPDATE:
+        # An update period may have paused: carry over the time used, not the wall time.
+        target = (policy.minutes_for(Target.UPDATE) or 0) * 60
+        left = max(0.0, target - _used_seconds(clock, now))
+        if clock.status == ClockStatus.PAUSED:
+            clock.remaining_seconds = left
+        clock.due_at = hours.add(now, left)
+        clock.warn_at = hours.add(now, max(0.0, left - target * (100 - policy.warn_at_percent)
+                                           / 100))
+    else:
+        due = _due(policy, hours, clock.target, clock.started_at, ticket)
+        assert due is not None
+        clock.due_at, clock.warn_at = due, _warn_at(policy, hours, clock.started_at, due)
+    clock.policy = policy
     clock.save()
     record_clock_event(clock, SlaEventKind.RETIMED, now, f"policy {policy.name}")
 
@@ -265,7 +307,9 @@ def _start_missing(ticket: Ticket, policy: SlaPolicy, target: str) -> None:
     if from_receipt:
         _start(ticket, policy, target, ticket.received_at)
     elif target == Target.UPDATE and ticket.is_open and last_reply is not None:
-        _start(ticket, policy, target, last_reply)
+        clock = _start(ticket, policy, target, last_reply)
+        if clock is not None:
+            _pause_or_resume(ticket, clock, policy, timezone.now())
     elif target == Target.ESCALATION and ticket.stage in (Stage.IN_PROGRESS, Stage.WAITING) \
             and not ticket.escalations.exists():
         _start(ticket, policy, target, timezone.now())
