@@ -13,14 +13,14 @@ HANDOFF = escalations.Handoff(
 
 def test_an_escalation_is_emailed_to_the_team_and_its_thread_is_remembered(
         agent, requester, dev_team, smtp, run_tasks, django_capture_on_commit_callbacks):
-    dev_team.email = "dev@dev.example.edu.vn"
+    dev_team.email = "dev-team@dev.example.edu.vn"
     dev_team.save()
     ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail")
     with django_capture_on_commit_callbacks(execute=True):
         escalation = escalations.escalate(ticket=ticket, actor=agent, team=dev_team,
                                           handoff=HANDOFF)
     run_tasks()
-    [mail] = [m for r, m in smtp.received if r == ["dev@dev.example.edu.vn"]]
+    [mail] = [m for r, m in smtp.received if r == ["dev-team@dev.example.edu.vn"]]
     assert f"[{ticket.ref}] Escalation (Standard): Exams fail" == mail["Subject"]
     body = body_of(mail)
     assert "Ask: urgent fix" in body and "every 10 minutes" in body
