@@ -12,8 +12,8 @@ from opsdesk.accounts.models import Role, User
 from opsdesk.core.errors import InvalidInput
 from opsdesk.sla.models import ClockStatus, SlaClock, Target
 from opsdesk.sla.services import policy_for
+from opsdesk.tickets.impact import impact_summary
 from opsdesk.tickets.models import Cos, Escalation, Ticket
-from opsdesk.tickets.services import impact_summary
 
 from .models import MessageTemplate, TemplateKey, compile_template
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import create_token, create_user
-from opsdesk.tickets import services
+from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Ticket
 
 from .replay import Replay, create_from, load_scenario, replay_steps
@@ -57,13 +57,13 @@ def _load_history(agent: User) -> None:
 
 
 def _close_at(ticket: Ticket, agent: User, closed_at: datetime, data: dict[str, Any]) -> None:
-    summary = services.CloseSummary(
+    summary = stages.CloseSummary(
         root_cause=data.get("root_cause", "Recorded in the week 4 report"),
         resolution=data.get("resolution", "Handled by support; see the timeline"),
     )
     for stage, at in (("resolved", closed_at - timedelta(minutes=1)), ("closed", closed_at)):
         with time_machine.travel(at, tick=False):
-            services.change_stage(ticket=ticket, actor=agent, to=stage, summary=summary,
+            stages.change_stage(ticket=ticket, actor=agent, to=stage, summary=summary,
                                   waive_verification="verified before opsdesk (week 4 report)")
     Ticket.objects.filter(pk=ticket.pk).update(time_spent_minutes=data.get("time_spent_minutes", 0))
 

@@ -16,7 +16,7 @@ import time_machine
 
 from opsdesk.accounts.models import Team, User
 from opsdesk.accounts.services import find_or_create_requester
-from opsdesk.tickets import escalations, services, verification
+from opsdesk.tickets import escalations, services, stages, verification
 from opsdesk.tickets.models import Ticket
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -120,11 +120,11 @@ def _customer_reply(replay: Replay, step: dict[str, Any]) -> None:
 
 def _stage(replay: Replay, step: dict[str, Any]) -> None:
     assert replay.ticket is not None
-    summary = services.CloseSummary(
+    summary = stages.CloseSummary(
         root_cause=step.get("root_cause", ""), resolution=step.get("resolution", ""),
         lessons=step.get("lessons", ""), kb_suggestion=step.get("kb_suggestion", ""),
     )
-    services.change_stage(ticket=replay.ticket, actor=replay.agent, to=step["stage"],
+    stages.change_stage(ticket=replay.ticket, actor=replay.agent, to=step["stage"],
                           waiting_reason=step.get("waiting_reason", ""), summary=summary)
 
 

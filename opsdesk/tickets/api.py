@@ -14,7 +14,7 @@ from opsdesk.core.auth import caller, require_desk_staff
 from opsdesk.core.errors import InvalidInput, NotFound
 from opsdesk.core.pagination import decode_cursor, encode_cursor, page_size
 
-from . import services
+from . import services, stages
 from .models import Message, Ticket
 from .queries import TicketFilters, filter_tickets, page_of_tickets
 from .representation import message_out, output_zone, ticket_out, with_relations
@@ -181,11 +181,11 @@ def patch_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatch) -> 
 def post_stage(request: HttpRequest, ticket_id: int, payload: StageChange) -> Any:
     user = caller(request)
     ticket = visible_ticket(user, ticket_id)
-    summary = services.CloseSummary(
+    summary = stages.CloseSummary(
         root_cause=payload.root_cause, resolution=payload.resolution,
         lessons=payload.lessons, kb_suggestion=payload.kb_suggestion,
     )
-    services.change_stage(
+    stages.change_stage(
         ticket=ticket, actor=user, to=payload.stage, reason=payload.reason,
         waiting_reason=payload.waiting_reason or "", summary=summary,
         waive_verification=payload.waive_verification, version=payload.version,

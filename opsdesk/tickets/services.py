@@ -1,6 +1,6 @@
 """Every change to a ticket: create, update, classify, move between stages, add messages."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,18 +13,16 @@ from opsdesk.accounts.models import Team, User
 from opsdesk.core.errors import Forbidden, InvalidInput
 
 from . import signals
-from .classification import ImpactFacts, active_rules, classify
-from .errors import IllegalTransition, MissingCloseSummary, StaleVersion
+from .classification import active_rules, classify
+from .errors import StaleVersion
+from .impact import Impact, apply_impact, facts_of, impact_summary, store_groups
 from .models import (
     PRIORITY_FOR_COS,
     Cos,
-    ImpactGroup,
     Message,
     MessageKind,
-    Stage,
     Tag,
     Ticket,
-    WaitingReason,
 )
 
 
@@ -37,27 +35,6 @@ UNSET: Any = _Unset()
 
 # Events a requester may see on their ticket's timeline; every other event is internal.
 PUBLIC_EVENTS = frozenset({"created", "stage_changed"})
-
-
-@dataclass(frozen=True)
-class Impact:
-    """Impact as a caller states it; None leaves the stored value as it is."""
-
-    affected_users: int | None = None
-    groups: Sequence[tuple[str, int]] | None = None
-    blocking: bool | None = None
-    critical_function: bool | None = None
-    critical_function_label: str | None = None
-    failure_rate: float | None = None
-    scope: str | None = None
-
-
-@dataclass(frozen=True)
-class CloseSummary:
-    root_cause: str
-    resolution: str
-    lessons: str = ""
-    kb_suggestion: str = ""
 
 
 @dataclass
@@ -112,14 +89,14 @@ def create_ticket(
             workaround=workaround, received_at=received_at or now, due_at=due_at,
             created_at=now, updated_at=now, created_by=actor,
         )
-        _apply_impact_fields(ticket, impact or Impact())
+        apply_impact(ticket, impact or Impact())
         ticket.save()
         tag_objs = _tags_for(tags)
         ticket.tags.set(tag_objs)
         if impact and impact.groups:
-            _store_groups(ticket, impact.groups)
+            store_groups(ticket, impact.groups)
             sync_group_checks(ticket=ticket)
-        decision = classify(_facts(ticket, {t.name.lower() for t in tag_objs}), active_rules())
+        decision = classify(facts_of(ticket, {t.name.lower() for t in tag_objs}), active_rules())
         ticket.cos, ticket.cos_rationale = decision.cos, decision.rationale
         if cos:
             _set_override(ticket, actor=actor, cos=cos, reason=cos_reason)
@@ -235,10 +212,10 @@ def _replace_tags(ticket: Ticket, tags: Iterable[str], changes: _Changes) -> Non
 
 def _change_impact(ticket: Ticket, impact: Impact, actor: User, changes: _Changes) -> None:
     before = impact_summary(ticket)
-    _apply_impact_fields(ticket, impact)
+    apply_impact(ticket, impact)
     if impact.groups is not None:
         ticket.impact_groups.all().delete()
-        _store_groups(ticket, impact.groups)
+        store_groups(ticket, impact.groups)
         sync_group_checks(ticket=ticket)
     after = impact_summary(ticket)
     if before == after:
@@ -252,7 +229,7 @@ def _change_impact(ticket: Ticket, impact: Impact, actor: User, changes: _Change
 
 def reclassify(*, ticket: Ticket, actor: User, changes: _Changes | None = None) -> Ticket:
     """Re-run the CoS rules on the ticket's impact; a change of class is an event."""
-    decision = classify(_facts(ticket, _tag_names(ticket)), active_rules())
+    decision = classify(facts_of(ticket, _tag_names(ticket)), active_rules())
     previous = ticket.cos
     fields = ["cos_rationale"]
     if ticket.cos_overridden:
@@ -323,58 +300,6 @@ def _override_rationale(reason: str, rules_rationale: str, rules_cos: str | None
     return f"overridden: {reason}{suffix}"
 
 
-def _facts(ticket: Ticket, tags: set[str]) -> ImpactFacts:
-    return ImpactFacts(
-        affected_users=ticket.affected_users,
-        blocking=ticket.blocking,
-        critical_function=ticket.critical_function,
-        critical_function_label=ticket.critical_function_label,
-        failure_rate=ticket.failure_rate,
-        due_at=ticket.due_at,
-        tags=frozenset(tags),
-    )
-
-
-def _apply_impact_fields(ticket: Ticket, impact: Impact) -> None:
-    if impact.affected_users is not None:
-        ticket.affected_users = impact.affected_users
-    elif impact.groups and ticket.pk is None:
-        ticket.affected_users = max(1, sum(n for _, n in impact.groups))
-    for name in ("blocking", "critical_function", "critical_function_label", "scope"):
-        value = getattr(impact, name)
-        if value is not None:
-            setattr(ticket, name, value)
-    if impact.failure_rate is not None:
-        ticket.failure_rate = impact.failure_rate
-
-
-def _store_groups(ticket: Ticket, groups: Sequence[tuple[str, int]]) -> None:
-    names = [name.strip() for name, _ in groups]
-    if any(not n for n in names) or len(set(names)) != len(names):
-        raise InvalidInput("Group names must be present and distinct.",
-                           fields={"impact.groups": "names must be present and distinct"})
-    ImpactGroup.objects.bulk_create(
-        ImpactGroup(ticket=ticket, name=name.strip(), affected=count) for name, count in groups
-    )
-
-
-def impact_summary(ticket: Ticket) -> str:
-    """One line describing the ticket's impact."""
-    parts = [f"{ticket.affected_users} users"]
-    groups = ", ".join(f"{g.name}: {g.affected}" for g in ticket.impact_groups.all())
-    if groups:
-        parts.append(groups)
-    if ticket.blocking:
-        parts.append("blocking")
-    if ticket.critical_function:
-        parts.append(f"critical function {ticket.critical_function_label}".strip())
-    if ticket.failure_rate is not None:
-        parts.append(f"{round(ticket.failure_rate * 100):g} % failing")
-    if ticket.scope:
-        parts.append(ticket.get_scope_display())
-    return "; ".join(parts)
-
-
 def _clean_title(title: str) -> str:
     cleaned = title.strip()
     if not cleaned:
@@ -403,89 +328,6 @@ def _tags_for(names: Iterable[str]) -> list[Tag]:
         existing = {t.name.lower(): t for t in
                     Tag.objects.annotate(lname=Lower("name")).filter(lname__in=wanted)}
     return [existing[k] for k in wanted]
-
-
-def change_stage(
-    *,
-    ticket: Ticket,
-    actor: User,
-    to: str,
-    reason: str = "",
-    waiting_reason: str = "",
-    summary: CloseSummary | None = None,
-    waive_verification: str = "",
-    version: int | None = None,
-) -> Ticket:
-    """Move a ticket to another stage along a legal transition, and record the event.
-
-    Resolving needs the verification checklist done, or waived with a reason.
-    """
-    from .verification import ensure_verified
-
-    if actor.is_requester:
-        raise Forbidden("Only desk staff can change a ticket's stage.")
-    if to not in Stage.values:
-        raise InvalidInput(f"Unknown stage {to!r}.", fields={"stage": "unknown"})
-    with transaction.atomic():
-        ticket = lock_ticket(ticket=ticket, version=version)
-        previous = ticket.stage
-        # Waiting → Waiting is allowed: it changes what the ticket waits on.
-        same = to == previous
-        if (same and to != Stage.WAITING) or (not same and not ticket.can_move_to(to)):
-            raise IllegalTransition(previous, to)
-        if to == Stage.RESOLVED:
-            ensure_verified(ticket=ticket, actor=actor, waiver=waive_verification)
-        fields = ["stage", "waiting_reason"]
-        ticket.waiting_reason = _waiting_reason(to, waiting_reason)
-        ticket.stage = to
-        fields += _stamp_stage(ticket, to, summary)
-        bump_version(ticket, fields)
-        label = Stage(to).label
-        if to == Stage.WAITING:
-            label += f" on {WaitingReason(ticket.waiting_reason).label.lower()}"
-        record_event(
-            ticket=ticket, actor=actor, event="stage_changed", body=f"Stage: {label}.",
-            data={"from": previous, "to": to, "waiting_reason": ticket.waiting_reason,
-                  "reason": reason},
-        )
-        signals.stage_changed.send(Ticket, ticket=ticket, actor=actor, previous=previous)
-    return ticket
-
-
-def _waiting_reason(to: str, waiting_reason: str) -> str:
-    if to != Stage.WAITING:
-        return ""
-    if waiting_reason not in WaitingReason.values:
-        raise InvalidInput(
-            "Waiting needs a reason: customer, dev_team or third_party.",
-            fields={"waiting_reason": "customer, dev_team or third_party"},
-        )
-    return waiting_reason
-
-
-def _stamp_stage(ticket: Ticket, to: str, summary: CloseSummary | None) -> list[str]:
-    now = timezone.now()
-    if to == Stage.RESOLVED:
-        ticket.resolved_at = now
-        return ["resolved_at"]
-    if to == Stage.CLOSED:
-        missing = {}
-        if summary is None or not summary.root_cause.strip():
-            missing["root_cause"] = "required to close"
-        if summary is None or not summary.resolution.strip():
-            missing["resolution"] = "required to close"
-        if missing or summary is None:
-            raise MissingCloseSummary(
-                "Closing a ticket needs its root cause and resolution.", fields=missing
-            )
-        ticket.closed_at = now
-        ticket.root_cause, ticket.resolution = summary.root_cause, summary.resolution
-        ticket.lessons, ticket.kb_suggestion = summary.lessons, summary.kb_suggestion
-        return ["closed_at", "root_cause", "resolution", "lessons", "kb_suggestion"]
-    if to == Stage.IN_PROGRESS and ticket.resolved_at is not None:
-        ticket.resolved_at = None  # reopened
-        return ["resolved_at"]
-    return []
 
 
 def add_message(

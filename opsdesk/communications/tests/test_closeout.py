@@ -4,21 +4,21 @@ import pytest
 
 from opsdesk.communications.models import Rating
 from opsdesk.communications.ratings import rating_token
-from opsdesk.tickets import services
+from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Stage
 from opsdesk.tickets.tests.refusals import assert_error
 
-SUMMARY = services.CloseSummary(root_cause="Pool misconfigured", resolution="Rolled back")
+SUMMARY = stages.CloseSummary(root_cause="Pool misconfigured", resolution="Rolled back")
 
 
 @pytest.fixture
 def resolved(agent, requester):
     ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail")
-    return services.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
+    return stages.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
 
 
 def _close(ticket, agent):
-    return services.change_stage(ticket=ticket, actor=agent, to=Stage.CLOSED, summary=SUMMARY)
+    return stages.change_stage(ticket=ticket, actor=agent, to=Stage.CLOSED, summary=SUMMARY)
 
 
 def test_closing_sends_the_closure_and_then_the_rating_request(auto_notify, agent, resolved):

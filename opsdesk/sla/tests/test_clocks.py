@@ -10,13 +10,9 @@ from opsdesk.sla.models import SlaClock, SlaEvent
 from opsdesk.sla.tests.support import FRIDAY, MONDAY, clock_of, event_kinds, hcm
 from opsdesk.sla.timers import fire_due_timers
 from opsdesk.tickets.escalations import Handoff, escalate
-from opsdesk.tickets.services import (
-    Impact,
-    add_message,
-    change_stage,
-    override_cos,
-    update_ticket,
-)
+from opsdesk.tickets.impact import Impact
+from opsdesk.tickets.services import add_message, override_cos, update_ticket
+from opsdesk.tickets.stages import change_stage
 
 pytestmark = pytest.mark.django_db
 

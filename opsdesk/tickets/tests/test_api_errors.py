@@ -7,7 +7,7 @@ from django.test import Client
 
 from opsdesk.accounts.models import ApiToken
 from opsdesk.accounts.services import create_token, revoke_token
-from opsdesk.tickets import services
+from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Stage
 from opsdesk.tickets.services import Impact
 from opsdesk.tickets.tests.refusals import assert_error, changes_nothing
@@ -199,9 +199,9 @@ def test_a_new_ticket_cannot_be_closed_directly(client, ticket_of_requester):
 
 
 def test_a_closed_ticket_cannot_be_reopened(client, agent, ticket_of_requester):
-    services.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
-    services.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.CLOSED,
-                          summary=services.CloseSummary(root_cause="pool", resolution="rollback"))
+    stages.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
+    stages.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.CLOSED,
+                          summary=stages.CloseSummary(root_cause="pool", resolution="rollback"))
     with changes_nothing(ticket_of_requester):
         response = client.post(ticket_url(ticket_of_requester, "/stage"), {"stage": "in_progress"})
     assert_error(response, 409, "illegal_transition")
@@ -214,7 +214,7 @@ def test_waiting_without_a_reason_is_refused(client, ticket_of_requester):
 
 
 def test_closing_without_root_cause_and_resolution_is_refused(client, agent, ticket_of_requester):
-    services.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
+    stages.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
     with changes_nothing(ticket_of_requester):
         response = client.post(ticket_url(ticket_of_requester, "/stage"),
                                {"stage": "closed", "root_cause": "  "})

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from opsdesk.tickets import services
+from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Message, Stage, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def client(api, agent):
 
 @pytest.fixture
 def resolved_ticket(agent, ticket_of_requester):
-    return services.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
+    return stages.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
 
 
 def test_it_starts_work_on_a_new_ticket(client, ticket_of_requester):
@@ -49,7 +49,7 @@ def test_it_waits_on_the_dev_team(client, ticket_of_requester):
 
 
 def test_leaving_waiting_clears_the_waiting_reason(client, agent, ticket_of_requester):
-    services.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.WAITING,
+    stages.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.WAITING,
                           waiting_reason="customer")
     body = client.post(stage_url(ticket_of_requester), {"stage": "in_progress"}).json()
     assert (body["stage"], body["waiting_reason"]) == ("in_progress", None)
@@ -127,7 +127,7 @@ def test_the_phases_are_timed_from_the_first_reply_to_resolution(client, agent, 
         clock.move_to(received + timedelta(minutes=6))
         services.add_message(ticket=ticket, actor=agent, kind="reply", body="We are on it.")
         clock.move_to(received + timedelta(minutes=25))
-        services.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
+        stages.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
     phases = client.get(f"/api/v1/tickets/{ticket.pk}/timeline").json()["phases"]
     assert phases == {"ack": 6, "investigation": 19, "fix": 0, "verification": 0}
 
@@ -145,7 +145,7 @@ def test_the_timeline_is_in_time_order(client, agent, make_ticket):
         clock.move_to(start + timedelta(minutes=5))
         services.add_message(ticket=ticket, actor=agent, kind="reply", body="ACK")
         clock.move_to(start + timedelta(minutes=7))
-        services.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
+        stages.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
     items = client.get(f"/api/v1/tickets/{ticket.pk}/timeline").json()["items"]
     times = [m["created_at"] for m in items]
     assert times == sorted(times)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from opsdesk.tickets import services
+from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Stage
 from opsdesk.tickets.services import Impact
 from opsdesk.tickets.tests.refusals import assert_error, changes_nothing
@@ -14,7 +14,7 @@ GROUPS = [("WEB102-HN", 20), ("DATA101-SG", 18)]
 def outage(agent, requester):
     ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
                                     impact=Impact(affected_users=38, groups=GROUPS))
-    return services.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
+    return stages.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
 
 
 def test_each_affected_group_gets_a_check(outage):
@@ -68,7 +68,7 @@ def test_a_waiver_with_a_reason_resolves_and_is_recorded(api, agent, outage):
 
 def test_a_ticket_without_groups_resolves_without_checks(agent, requester):
     ticket = services.create_ticket(actor=agent, requester=requester, title="Password reset")
-    resolved = services.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
+    resolved = stages.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
     assert resolved.stage == Stage.RESOLVED
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from opsdesk.tickets import services
+from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Message, Stage, Ticket
 from opsdesk.tickets.tests.refusals import assert_error, changes_nothing
 
@@ -25,7 +25,7 @@ def worked_ticket(agent, engineer, ticket_of_requester):
     services.add_message(ticket=ticket, actor=agent, kind="note", body="Suspect the DB pool.")
     services.add_message(ticket=ticket, actor=agent, kind="reply", body="We are on it.")
     services.update_ticket(ticket=ticket, actor=agent, assignee=engineer)
-    services.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
+    stages.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
     return ticket
 
 

@@ -1,0 +1,105 @@
+"""Moving a ticket between stages: legal transitions, waiting reasons, resolve and close."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from opsdesk.accounts.models import User
+from opsdesk.core.errors import Forbidden, InvalidInput
+
+from . import signals
+from .errors import IllegalTransition, MissingCloseSummary
+from .models import Stage, Ticket, WaitingReason
+from .services import bump_version, lock_ticket, record_event
+
+
+@dataclass(frozen=True)
+class CloseSummary:
+    root_cause: str
+    resolution: str
+    lessons: str = ""
+    kb_suggestion: str = ""
+
+
+def change_stage(
+    *,
+    ticket: Ticket,
+    actor: User,
+    to: str,
+    reason: str = "",
+    waiting_reason: str = "",
+    summary: CloseSummary | None = None,
+    waive_verification: str = "",
+    version: int | None = None,
+) -> Ticket:
+    """Move a ticket to another stage along a legal transition, and record the event.
+
+    Resolving needs the verification checklist done, or waived with a reason.
+    """
+    from .verification import ensure_verified
+
+    if actor.is_requester:
+        raise Forbidden("Only desk staff can change a ticket's stage.")
+    if to not in Stage.values:
+        raise InvalidInput(f"Unknown stage {to!r}.", fields={"stage": "unknown"})
+    with transaction.atomic():
+        ticket = lock_ticket(ticket=ticket, version=version)
+        previous = ticket.stage
+        # Waiting → Waiting is allowed: it changes what the ticket waits on.
+        same = to == previous
+        if (same and to != Stage.WAITING) or (not same and not ticket.can_move_to(to)):
+            raise IllegalTransition(previous, to)
+        if to == Stage.RESOLVED:
+            ensure_verified(ticket=ticket, actor=actor, waiver=waive_verification)
+        fields = ["stage", "waiting_reason"]
+        ticket.waiting_reason = _waiting_reason(to, waiting_reason)
+        ticket.stage = to
+        fields += _stamp_stage(ticket, to, summary)
+        bump_version(ticket, fields)
+        label = Stage(to).label
+        if to == Stage.WAITING:
+            label += f" on {WaitingReason(ticket.waiting_reason).label.lower()}"
+        record_event(
+            ticket=ticket, actor=actor, event="stage_changed", body=f"Stage: {label}.",
+            data={"from": previous, "to": to, "waiting_reason": ticket.waiting_reason,
+                  "reason": reason},
+        )
+        signals.stage_changed.send(Ticket, ticket=ticket, actor=actor, previous=previous)
+    return ticket
+
+
+def _waiting_reason(to: str, waiting_reason: str) -> str:
+    if to != Stage.WAITING:
+        return ""
+    if waiting_reason not in WaitingReason.values:
+        raise InvalidInput(
+            "Waiting needs a reason: customer, dev_team or third_party.",
+            fields={"waiting_reason": "customer, dev_team or third_party"},
+        )
+    return waiting_reason
+
+
+def _stamp_stage(ticket: Ticket, to: str, summary: CloseSummary | None) -> list[str]:
+    now = timezone.now()
+    if to == Stage.RESOLVED:
+        ticket.resolved_at = now
+        return ["resolved_at"]
+    if to == Stage.CLOSED:
+        missing = {}
+        if summary is None or not summary.root_cause.strip():
+            missing["root_cause"] = "required to close"
+        if summary is None or not summary.resolution.strip():
+            missing["resolution"] = "required to close"
+        if missing or summary is None:
+            raise MissingCloseSummary(
+                "Closing a ticket needs its root cause and resolution.", fields=missing
+            )
+        ticket.closed_at = now
+        ticket.root_cause, ticket.resolution = summary.root_cause, summary.resolution
+        ticket.lessons, ticket.kb_suggestion = summary.lessons, summary.kb_suggestion
+        return ["closed_at", "root_cause", "resolution", "lessons", "kb_suggestion"]
+    if to == Stage.IN_PROGRESS and ticket.resolved_at is not None:
+        ticket.resolved_at = None  # reopened
+        return ["resolved_at"]
+    return []
