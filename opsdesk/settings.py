@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "opsdesk.sla",
     "opsdesk.inbound",
     "opsdesk.communications",
+    "opsdesk.web",
+    "opsdesk.portal",
     "opsdesk.demo",
 ]
 
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "opsdesk.core.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "opsdesk.core.idempotency.IdempotencyMiddleware",
@@ -132,7 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Login rate limiting: five failures from one address and user lock the pair for 15 minutes.
 AXES_FAILURE_LIMIT = int(env("OPSDESK_LOGIN_FAILURE_LIMIT", "5"))

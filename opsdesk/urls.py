@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from opsdesk.communications.views import rate_ticket
 from opsdesk.core.api import api
 from opsdesk.core.views import healthz
+from opsdesk.web.home import home
 
 admin.site.site_header = "opsdesk administration"
 admin.site.site_title = "opsdesk"
@@ -16,4 +17,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("desk/", include("opsdesk.web.urls")),
+    path("portal/", include("opsdesk.portal.urls")),
+    path("", home, name="home"),
 ]

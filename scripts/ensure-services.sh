@@ -27,3 +27,7 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 pg_isready -h 127.0.0.1 -p 5432
+
+# Browser tests drive Debian's Chromium; translations are compiled with gettext.
+[ -x /usr/bin/chromium ] || apt_install chromium
+command -v msgfmt >/dev/null || apt_install gettext

@@ -1,5 +1,6 @@
 """`opsdesk demo`: migrate, load the demo data, print how to log in, and serve."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -47,7 +48,9 @@ class Command(BaseCommand):
 
 def run_together(commands: list[list[str]]) -> None:
     """Run the processes until one exits or we are interrupted, then stop them all."""
-    processes = [subprocess.Popen(argv) for argv in commands]  # noqa: S603 - our own commands
+    # The demo is served over plain http on localhost: cookies cannot require HTTPS there.
+    env = {**os.environ, "OPSDESK_SECURE_COOKIES": "0"}
+    processes = [subprocess.Popen(argv, env=env) for argv in commands]  # noqa: S603 - ours
     try:
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)

@@ -1,0 +1,216 @@
+"""The ticket page and its actions. Each action is a thin POST: form → service → redirect;
+a refused change re-renders the page with the error next to its field and stores nothing."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from opsdesk.communications.rendering import render as render_template
+from opsdesk.core.errors import DomainError
+from opsdesk.sla.models import Target
+from opsdesk.tickets import escalations, services, stages, verification
+from opsdesk.tickets.models import Ticket
+from opsdesk.tickets.representation import with_relations
+from opsdesk.tickets.timeline import phases, timeline
+
+from .access import desk_staff_required
+from .forms import (
+    AssignForm,
+    CosForm,
+    EscalationForm,
+    ImpactForm,
+    MessageForm,
+    StageForm,
+    TemplatePickForm,
+    initial_impact,
+)
+
+CLOCK_ORDER = {t: i for i, t in enumerate(Target.values)}
+
+
+def _ticket(pk: int) -> Ticket:
+    ticket = with_relations(Ticket.objects.all()).filter(pk=pk).first()
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def _page(request: HttpRequest, ticket: Ticket, status: int = 200,
+          **bound: forms.Form) -> HttpResponse:
+    template_key = request.GET.get("template", "")
+    composer_body = ""
+    if template_key:
+        try:
+            composer_body = render_template(key=template_key, ticket=ticket,
+                                            agent=request.user).body  # type: ignore[arg-type]
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            template_key = ""
+    forms_ = {
+        "message_form": MessageForm(initial={"body": composer_body, "template": template_key}),
+        "pick_form": TemplatePickForm(initial={"template": template_key}),
+        "stage_form": StageForm(initial={"stage": ticket.stage}),
+        "impact_form": ImpactForm(initial=initial_impact(ticket)),
+        "assign_form": AssignForm(initial={"assignee": ticket.assignee, "team": ticket.team}),
+        "cos_form": CosForm(initial={"cos": ticket.cos}),
+        "escalation_form": EscalationForm(),
+        **bound,
+    }
+    clocks = sorted((c for c in ticket.sla_clocks.all() if c.status != "cancelled"),
+                    key=lambda c: CLOCK_ORDER[c.target])
+    return render(request, "web/ticket.html", {
+        "ticket": ticket, "clocks": clocks, "entries": timeline(ticket, request.user),  # type: ignore[arg-type]
+        "phases": phases(ticket), "checks": ticket.checks.all(),
+        "escalations": ticket.escalations.select_related("team").prefetch_related("responses"),
+        **forms_,
+    }, status=status)
+
+
+def _refused(request: HttpRequest, ticket: Ticket, form: forms.Form, name: str,
+             exc: DomainError) -> HttpResponse:
+    """Show a domain refusal next to the fields it names (or on the form as a whole)."""
+    placed = False
+    for field, why in exc.fields.items():
+        if field in form.fields:
+            form.add_error(field, why)
+            placed = True
+    form.add_error(None, exc.message) if not placed or len(exc.fields) > 1 else None
+    return _page(request, _ticket(ticket.pk), status=400, **{name: form})
+
+
+@desk_staff_required
+def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, _ticket(pk))
+
+
+def _done(request: HttpRequest, ticket: Ticket, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect("web:ticket", ticket.pk)
+
+
+@desk_staff_required
+@require_POST
+def post_message(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    form = MessageForm(request.POST)
+    kind = request.POST.get("kind")
+    if kind not in ("note", "reply"):
+        form.add_error(None, _("Choose: internal note or reply to the requester."))
+    if not form.is_valid():
+        return _page(request, ticket, status=400, message_form=form)
+    try:
+        services.add_message(ticket=ticket, actor=request.user, kind=kind,  # type: ignore[arg-type]
+                             body=form.cleaned_data["body"],
+                             template=form.cleaned_data["template"])
+    except DomainError as exc:
+        return _refused(request, ticket, form, "message_form", exc)
+    text = _("Reply sent to the requester.") if kind == "reply" else _("Internal note added.")
+    return _done(request, ticket, text)
+
+
+@desk_staff_required
+@require_POST
+def post_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    form = StageForm(request.POST)
+    if not form.is_valid():
+        return _page(request, ticket, status=400, stage_form=form)
+    data = form.cleaned_data
+    summary = stages.CloseSummary(root_cause=data["root_cause"], resolution=data["resolution"],
+                                  lessons=data["lessons"], kb_suggestion=data["kb_suggestion"])
+    try:
+        stages.change_stage(ticket=ticket, actor=request.user, to=data["stage"],  # type: ignore[arg-type]
+                            waiting_reason=data["waiting_reason"], summary=summary,
+                            waive_verification=data["waive_verification"])
+    except DomainError as exc:
+        return _refused(request, ticket, form, "stage_form", exc)
+    return _done(request, ticket, _("Stage changed."))
+
+
+@desk_staff_required
+@require_POST
+def post_impact(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    form = ImpactForm(request.POST)
+    if not form.is_valid():
+        return _page(request, ticket, status=400, impact_form=form)
+    try:
+        services.update_ticket(ticket=ticket, actor=request.user, impact=form.impact())  # type: ignore[arg-type]
+    except DomainError as exc:
+        return _refused(request, ticket, form, "impact_form", exc)
+    return _done(request, ticket, _("Impact updated; Class of Service re-evaluated."))
+
+
+@desk_staff_required
+@require_POST
+def post_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _page(request, ticket, status=400, assign_form=form)
+    services.update_ticket(ticket=ticket, actor=request.user,  # type: ignore[arg-type]
+                           assignee=form.cleaned_data["assignee"], team=form.cleaned_data["team"])
+    return _done(request, ticket, _("Assignment saved."))
+
+
+@desk_staff_required
+@require_POST
+def post_cos(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    form = CosForm(request.POST)
+    if not form.is_valid():
+        return _page(request, ticket, status=400, cos_form=form)
+    services.override_cos(ticket=ticket, actor=request.user, cos=form.cleaned_data["cos"],  # type: ignore[arg-type]
+                          reason=form.cleaned_data["reason"])
+    return _done(request, ticket, _("Class of Service set."))
+
+
+@desk_staff_required
+@require_POST
+def post_escalation(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    form = EscalationForm(request.POST)
+    if not form.is_valid():
+        return _page(request, ticket, status=400, escalation_form=form)
+    data: dict[str, Any] = dict(form.cleaned_data)
+    team = data.pop("team")
+    try:
+        escalations.escalate(ticket=ticket, actor=request.user, team=team,  # type: ignore[arg-type]
+                             handoff=escalations.Handoff(**data))
+    except DomainError as exc:
+        return _refused(request, ticket, form, "escalation_form", exc)
+    return _done(request, ticket, _("Escalated to %(team)s.") % {"team": team.name})
+
+
+@desk_staff_required
+@require_POST
+def post_response(request: HttpRequest, pk: int, escalation_id: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    escalation = ticket.escalations.filter(pk=escalation_id).first()
+    body = request.POST.get("body", "")
+    if escalation is None:
+        raise Http404
+    try:
+        escalations.record_response(escalation=escalation, actor=request.user, body=body)  # type: ignore[arg-type]
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:ticket", ticket.pk)
+    return _done(request, ticket, _("Answer recorded."))
+
+
+@desk_staff_required
+@require_POST
+def post_check(request: HttpRequest, pk: int, check_id: int) -> HttpResponse:
+    ticket = _ticket(pk)
+    check = ticket.checks.filter(pk=check_id).first()
+    if check is None:
+        raise Http404
+    verification.update_check(check=check, actor=request.user,  # type: ignore[arg-type]
+                              done=request.POST.get("done") == "1",
+                              result=request.POST.get("result", check.result))
+    return _done(request, ticket, _("Checklist updated."))

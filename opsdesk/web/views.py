@@ -1,0 +1,62 @@
+"""Workspace pages: queues, the board. Thin: filters and pages come from the tickets app."""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from opsdesk.core.errors import InvalidInput
+from opsdesk.tickets.models import Cos, Stage, Ticket
+from opsdesk.tickets.queries import filter_tickets, page_of_tickets
+from opsdesk.tickets.representation import with_relations
+
+from .access import desk_staff_required
+from .queues import count_for, filters_from, queues_for
+
+PAGE_SIZE = 50
+BOARD_STAGES = (Stage.NEW, Stage.IN_PROGRESS, Stage.WAITING, Stage.RESOLVED)
+
+
+def _current_queue(params: Any, groups: list) -> str:
+    wanted = {k: v for k, v in params.items() if k not in ("cursor",) and v}
+    for _label, queues in groups:
+        for queue in queues:
+            if queue.params == wanted:
+                return str(queue.key)
+    return ""
+
+
+@desk_staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """A ticket list with the side bar of queues; every filter lives in the URL."""
+    user = request.user
+    groups = queues_for(user)  # type: ignore[arg-type]
+    params = request.GET
+    error = ""
+    try:
+        tickets = filter_tickets(Ticket.objects.all(), filters_from(params), user)  # type: ignore[arg-type]
+        rows, next_cursor = page_of_tickets(with_relations(tickets), order=params.get("order"),
+                                            cursor=params.get("cursor"), size=PAGE_SIZE)
+    except InvalidInput as exc:
+        rows, next_cursor, error = [], None, exc.message
+    next_url = "?" + urlencode({**params.dict(), "cursor": next_cursor}) if next_cursor else ""
+    return render(request, "web/queue.html", {
+        "groups": [(label, [(q, count_for(q, user)) for q in queues])  # type: ignore[arg-type]
+                   for label, queues in groups],
+        "current": _current_queue(params, groups), "tickets": rows, "next_url": next_url,
+        "params": params, "error": error, "stages": Stage.choices, "cos_choices": Cos.choices,
+        "kept_filters": ("team", "tag", "assignee", "requester", "sla_status", "order"),
+    })
+
+
+@desk_staff_required
+def board(request: HttpRequest) -> HttpResponse:
+    """Open work by stage."""
+    user = request.user
+    filters = filters_from(request.GET)
+    columns = []
+    for stage in BOARD_STAGES:
+        tickets = filter_tickets(Ticket.objects.filter(stage=stage), filters, user)  # type: ignore[arg-type]
+        columns.append((stage, with_relations(tickets).order_by("-pk")[:50]))
+    return render(request, "web/board.html", {"columns": columns})
