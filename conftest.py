@@ -174,8 +174,26 @@ def browser() -> Any:
         chromium.close()
 
 
+SHIPPED_DATA = (  # data migrations whose rows the product needs (each is idempotent)
+    ("opsdesk.tickets.migrations.0002_default_cos_rules", "add_rules"),
+    ("opsdesk.sla.migrations.0002_default_policies", "add_defaults"),
+    ("opsdesk.communications.migrations.0002_default_templates", "add_defaults"),
+)
+
+
 @pytest.fixture
-def page(browser: Any, live_server: Any, settings: Any) -> Any:
+def shipped_data(transactional_db: None) -> None:
+    """Put back what migrations ship: a live server's database is flushed between tests."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in SHIPPED_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, shipped_data: None, settings: Any) -> Any:
     """A fresh browser tab on the live test server, in English."""
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     context = browser.new_context(base_url=live_server.url, locale="en-US",

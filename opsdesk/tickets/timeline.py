@@ -22,7 +22,8 @@ def timeline(ticket: Ticket, viewer: User, zone: tzinfo | None = None) -> list[d
     entries = [message_out(m, viewer, zone) for m in visible_messages(ticket=ticket, viewer=viewer)]
     for source in TIMELINE_SOURCES:
         entries += source(ticket, viewer, zone)
-    return sorted(entries, key=lambda e: e["created_at"])
+    # Same moment: the ticket's own messages first, then what other sources add.
+    return sorted(entries, key=lambda e: (e["created_at"], e.get("source", "message") != "message"))
 
 
 def _minutes(start: datetime | None, end: datetime | None) -> int | None:

@@ -73,13 +73,11 @@ def _page(request: HttpRequest, ticket: Ticket, status: int = 200,
 
 def _refused(request: HttpRequest, ticket: Ticket, form: forms.Form, name: str,
              exc: DomainError) -> HttpResponse:
-    """Show a domain refusal next to the fields it names (or on the form as a whole)."""
-    placed = False
+    """Show a domain refusal: its full sentence on the form, a short note by each field."""
+    form.add_error(None, exc.message)
     for field, why in exc.fields.items():
         if field in form.fields:
             form.add_error(field, why)
-            placed = True
-    form.add_error(None, exc.message) if not placed or len(exc.fields) > 1 else None
     return _page(request, _ticket(ticket.pk), status=400, **{name: form})
 
 

@@ -1,0 +1,140 @@
+"""Workspace pages without a browser: permissions, and every form's refusals."""
+
+import pytest
+from django.test import Client
+
+from opsdesk.tickets import services
+from opsdesk.tickets.impact import Impact
+from opsdesk.tickets.models import Stage
+from opsdesk.tickets.tests.refusals import changes_nothing
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def ticket(agent, requester):
+    return services.create_ticket(actor=agent, requester=requester, title="Exams fail",
+                                  impact=Impact(affected_users=30, groups=[("WEB102-HN", 30)]))
+
+
+@pytest.fixture
+def desk(agent):
+    return client_for(agent)
+
+
+def url(ticket, tail=""):
+    return f"/desk/tickets/{ticket.pk}/{tail}"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, ticket):
+    response = client.get(url(ticket))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("path", ["/desk/", "/desk/board/", "TICKET"])
+def test_a_requester_cannot_open_the_workspace(requester, ticket, path):
+    path = url(ticket) if path == "TICKET" else path
+    assert client_for(requester).get(path).status_code == 403
+
+
+def test_a_requester_cannot_post_a_note_through_the_workspace(requester, ticket):
+    with changes_nothing(ticket):
+        response = client_for(requester).post(url(ticket, "messages"),
+                                              {"kind": "note", "body": "hi"})
+    assert response.status_code == 403
+
+
+def test_an_agent_cannot_reach_the_admin_site(desk):
+    response = desk.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_queue_lists_with_counts_and_pages(desk, agent, requester):
+    for n in range(3):
+        services.create_ticket(actor=agent, requester=requester, title=f"Quiz {n}")
+    page = desk.get("/desk/", {"q": "Quiz"}).content.decode()
+    assert page.count('href="/desk/tickets/') == 3
+    assert '<span class="count">3</span>' in page  # the Standard queue
+
+
+def test_a_bad_filter_says_so_instead_of_failing(desk):
+    response = desk.get("/desk/", {"stage": "lost"})
+    assert response.status_code == 200
+    assert "Unknown stage lost." in response.content.decode()
+
+
+def test_an_empty_message_is_refused_next_to_the_field(desk, ticket):
+    with changes_nothing(ticket):
+        response = desk.post(url(ticket, "messages"), {"kind": "reply", "body": ""})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+
+
+def test_a_message_without_note_or_reply_is_refused(desk, ticket):
+    with changes_nothing(ticket):
+        response = desk.post(url(ticket, "messages"), {"body": "hello"})
+    assert response.status_code == 400
+    assert "Choose: internal note or reply to the requester." in response.content.decode()
+
+
+def test_an_illegal_stage_is_refused_with_the_reason(desk, ticket):
+    with changes_nothing(ticket):
+        response = desk.post(url(ticket, "stage"), {"stage": "closed"})
+    assert response.status_code == 400
+    assert "A ticket cannot move from new to closed." in response.content.decode()
+
+
+def test_resolving_with_open_checks_shows_how_to_go_on(desk, ticket):
+    with changes_nothing(ticket):
+        response = desk.post(url(ticket, "stage"), {"stage": "resolved"})
+    assert response.status_code == 400
+    assert "Verify before resolving: 1 check(s) open" in response.content.decode()
+
+
+def test_waiting_without_a_reason_is_refused_next_to_the_field(desk, ticket):
+    with changes_nothing(ticket):
+        response = desk.post(url(ticket, "stage"), {"stage": "waiting"})
+    assert response.status_code == 400
+    assert "customer, dev_team or third_party" in response.content.decode()
+
+
+def test_a_malformed_class_line_is_refused_and_impact_kept(desk, ticket):
+    with changes_nothing(ticket):
+        response = desk.post(url(ticket, "impact"), {"affected_users": "30",
+                                                      "groups": "WEB102-HN twenty"})
+    assert response.status_code == 400
+    assert "Line 1: write a class and a number" in response.content.decode()
+
+
+def test_saving_impact_reclassifies(desk, ticket):
+    response = desk.post(url(ticket, "impact"), {"affected_users": "10",
+                                                  "groups": "WEB102-HN: 10"})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.cos == "priority"
+    assert ticket.messages.filter(event="cos_changed").exists()
+
+
+def test_an_override_needs_a_reason(desk, ticket):
+    with changes_nothing(ticket):
+        response = desk.post(url(ticket, "cos"), {"cos": "standard", "reason": ""})
+    assert response.status_code == 400
+
+
+def test_an_escalation_needs_every_field(desk, ticket, dev_team):
+    with changes_nothing(ticket):
+        response = desk.post(url(ticket, "escalations"), {"team": dev_team.pk, "ask": "fix"})
+    assert response.status_code == 400
+    assert not ticket.escalations.exists()
+
+
+def test_ticking_a_check_and_resolving(desk, ticket):
+    check = ticket.checks.get()
+    desk.post(url(ticket, f"checks/{check.pk}"), {"done": "1"})
+    desk.post(url(ticket, "stage"), {"stage": "resolved"})
+    ticket.refresh_from_db()
+    assert ticket.stage == Stage.RESOLVED
