@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test lint install
+.PHONY: demo test lint install messages
 
 $(STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+messages: $(STAMP)
+	scripts/compile-messages.sh
+
+demo: $(STAMP) messages
 	$(VENV)/bin/opsdesk demo
 
 lint: $(STAMP)
@@ -21,5 +24,5 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy opsdesk
 	$(VENV)/bin/python manage.py makemigrations --check --dry-run
 
-test: $(STAMP)
+test: $(STAMP) messages
 	scripts/test.sh

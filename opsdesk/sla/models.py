@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.accounts.models import Team
 from opsdesk.tickets.models import Cos, Ticket
@@ -73,11 +74,11 @@ class Holiday(models.Model):
 
 
 class Target(models.TextChoices):
-    INTAKE = "intake", "Intake"
-    ACK = "ack", "Acknowledge"
-    UPDATE = "update", "Update"
-    ESCALATION = "escalation", "Escalation"
-    RESOLVE = "resolve", "Resolve"
+    INTAKE = "intake", _("Intake")
+    ACK = "ack", _("Acknowledge")
+    UPDATE = "update", _("Update")
+    ESCALATION = "escalation", _("Escalation")
+    RESOLVE = "resolve", _("Resolve")
 
 
 class SlaPolicy(models.Model):
@@ -133,11 +134,11 @@ class SlaPolicy(models.Model):
 
 
 class ClockStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    PAUSED = "paused", "Paused"
-    MET = "met", "Met"
-    BREACHED = "breached", "Breached"
-    CANCELLED = "cancelled", "Cancelled"
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class SlaClock(models.Model):

@@ -5,16 +5,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.accounts.models import Language, Team, User
 
 
 class Cos(models.TextChoices):
-    EXPEDITE = "expedite", "Expedite"
-    PRIORITY = "priority", "Priority"
-    STANDARD = "standard", "Standard"
-    FIXED_DATE = "fixed_date", "Fixed Date"
-    INTANGIBLE = "intangible", "Intangible"
+    EXPEDITE = "expedite", _("Expedite")
+    PRIORITY = "priority", _("Priority")
+    STANDARD = "standard", _("Standard")
+    FIXED_DATE = "fixed_date", _("Fixed Date")
+    INTANGIBLE = "intangible", _("Intangible")
 
 
 # Priority stars a Class of Service implies unless an agent sets them (DESIGN §2).
@@ -28,12 +29,12 @@ PRIORITY_FOR_COS = {
 
 
 class Stage(models.TextChoices):
-    NEW = "new", "New"
-    IN_PROGRESS = "in_progress", "In Progress"
-    WAITING = "waiting", "Waiting"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In Progress")
+    WAITING = "waiting", _("Waiting")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 OPEN_STAGES = frozenset({Stage.NEW, Stage.IN_PROGRESS, Stage.WAITING})
@@ -49,24 +50,24 @@ LEGAL_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class WaitingReason(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    DEV_TEAM = "dev_team", "Dev team"
-    THIRD_PARTY = "third_party", "Third party"
+    CUSTOMER = "customer", _("Customer")
+    DEV_TEAM = "dev_team", _("Dev team")
+    THIRD_PARTY = "third_party", _("Third party")
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    PORTAL = "portal", "Portal"
-    API = "api", "API"
-    CHAT = "chat", "Chat"
-    PHONE = "phone", "Phone"
-    MONITORING = "monitoring", "Monitoring"
+    EMAIL = "email", _("Email")
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    CHAT = "chat", _("Chat")
+    PHONE = "phone", _("Phone")
+    MONITORING = "monitoring", _("Monitoring")
 
 
 class Scope(models.TextChoices):
-    USER = "user", "One user"
-    GROUP = "group", "A group"
-    SYSTEM_WIDE = "system_wide", "System-wide"
+    USER = "user", _("One user")
+    GROUP = "group", _("A group")
+    SYSTEM_WIDE = "system_wide", _("System-wide")
 
 
 class Tag(models.Model):
@@ -197,9 +198,9 @@ class ImpactGroup(models.Model):
 
 
 class MessageKind(models.TextChoices):
-    NOTE = "note", "Note"
-    REPLY = "reply", "Reply"
-    EVENT = "event", "Event"
+    NOTE = "note", _("Note")
+    REPLY = "reply", _("Reply")
+    EVENT = "event", _("Event")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -298,9 +299,9 @@ class CosRule(models.Model):
 
 
 class EscalationStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ANSWERED = "answered", "Answered"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
 
 
 class Escalation(models.Model):

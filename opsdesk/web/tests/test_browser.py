@@ -70,3 +70,14 @@ def test_the_queue_shows_live_countdowns_and_filters_in_the_url(page, sign_in, a
     assert "left" in countdown.inner_text()
     _shot(page, "workspace-queue.png")
     assert Ticket.objects.count() == 1
+
+
+def test_the_language_switch_renders_the_workspace_in_vietnamese(page, sign_in, agent, outage):
+    sign_in(agent)
+    page.goto(f"/desk/tickets/{outage.pk}/")
+    with page.expect_navigation():
+        page.get_by_label("Language").select_option("vi")
+    assert page.get_by_role("button", name="Thêm ghi chú nội bộ").is_visible()
+    assert page.locator(".badge.cos-expedite").inner_text() == "Khẩn cấp"
+    assert "Kiểm tra lại" in page.locator("#checks-h").inner_text()
+    _shot(page, "workspace-ticket-vi.png")
