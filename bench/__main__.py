@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 BENCHMARKS = {
     "sla-scan": "bench.sla_scan",
+    "web-pages": "bench.web_pages",
 }
 
 

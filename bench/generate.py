@@ -99,3 +99,49 @@ def _clocks(rng: random.Random, ticket, now: datetime) -> list:
         clocks.append(SlaClock(ticket=ticket, target=target, started_at=ticket.received_at,
                                due_at=due, warn_at=due - timedelta(minutes=2)))
     return clocks
+
+
+STAGE_MIX = (("closed", 70), ("resolved", 8), ("new", 7), ("in_progress", 10), ("waiting", 5))
+
+
+def many_tickets(count: int, *, seed: int = 11, batch: int = 10_000) -> int:
+    """Ensure `count` mixed benchmark tickets (mostly closed, as a real desk's history),
+    spread over agents, teams and tags; open ones carry running clocks."""
+    from opsdesk.accounts.models import Role, Team, User
+    from opsdesk.accounts.services import create_user
+    from opsdesk.sla.models import SlaClock
+    from opsdesk.tickets.models import Tag, Ticket
+
+    _, requester = _people()
+    agents = [User.objects.filter(email=f"bench.agent{i}@support.example.edu.vn").first()
+              or create_user(email=f"bench.agent{i}@support.example.edu.vn", role=Role.AGENT,
+                             name=f"Agent {i}") for i in range(8)]
+    teams = [Team.objects.get_or_create(name=name)[0] for name in ("Support", "Dev Team", "LMS")]
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in
+            ("LMS", "video", "login", "exam", "performance", "gradebook", "mobile", "report")]
+    have = Ticket.objects.filter(requester=requester, created_by__email__startswith="bench.agent")
+    have_count = have.count()
+    rng = random.Random(seed + have_count)
+    cos_values = [c for c, w in COS_MIX for _ in range(w)]
+    stage_values = [s for s, w in STAGE_MIX for _ in range(w)]
+    now = timezone.now()
+    made = 0
+    through = Ticket.tags.through
+    while have_count + made < count:
+        size = min(batch, count - have_count - made)
+        with transaction.atomic():
+            rows = []
+            for _ in range(size):
+                ticket = _ticket(rng, now - timedelta(days=rng.randint(0, 700)), requester,
+                                 rng.choice(agents), cos_values)
+                ticket.stage, ticket.assignee = rng.choice(stage_values), rng.choice(agents)
+                ticket.team = rng.choice(teams)
+                rows.append(ticket)
+            tickets = Ticket.objects.bulk_create(rows)
+            through.objects.bulk_create(through(ticket_id=t.pk, tag_id=rng.choice(tags).pk)
+                                        for t in tickets)
+            SlaClock.objects.bulk_create(clock for t in tickets if t.stage in
+                                         ("new", "in_progress", "waiting")
+                                         for clock in _clocks(rng, t, now))
+        made += size
+    return made
