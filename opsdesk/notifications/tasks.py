@@ -1,10 +1,29 @@
-"""Background delivery of notifications."""
+"""Background delivery of notifications: email to staff, and messages to channels."""
+
+import logging
+from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django_tasks import task
 
-from .models import DeliveryStatus, Notification
+from opsdesk.accounts.services import system_user
+from opsdesk.tickets.services import record_event
+
+from . import channels
+from .channels import ChannelMessage, TransportError
+from .models import ChannelDelivery, DeliveryStatus, Notification
+
+logger = logging.getLogger(__name__)
+
+# Wait after the 1st, 2nd, 3rd and 4th failed attempt; the 5th failure is final.
+BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
+           timedelta(minutes=30))
+MAX_ATTEMPTS = len(BACKOFF) + 1
 
 
 @task()
@@ -25,3 +44,96 @@ def deliver_notification_email(notification_id: int) -> str:
     notification.email_status, notification.email_error = DeliveryStatus.SENT, ""
     notification.save(update_fields=["email_status", "email_error", "email_attempts"])
     return "sent"
+
+
+@task()
+def deliver_to_channel(delivery_id: int) -> str:
+    """Send one channel delivery: sent, tried again later with back-off, or failed for good
+    (then the failure is put on the ticket's timeline)."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return "skipped"
+    try:
+        if not delivery.channel.enabled:
+            raise TransportError("the channel was disabled", permanent=True)
+        channels.send(delivery.channel, _message(delivery))
+    except TransportError as exc:
+        return _failed(delivery, exc)
+    except Exception:  # a bug must not leave the delivery pending for ever
+        logger.exception("channel delivery %s: unexpected error", delivery.pk)
+        return _failed(delivery, TransportError("unexpected error (see the worker log)"))
+    _sent(delivery)
+    return "sent"
+
+
+def _claim(delivery_id: int) -> ChannelDelivery | None:
+    """The pending delivery with this attempt counted, unless another run took it first."""
+    delivery = ChannelDelivery.objects.select_related("channel", "ticket").filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING).first()
+    if delivery is None:
+        return None
+    taken = ChannelDelivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.PENDING, attempts=delivery.attempts,
+    ).update(attempts=F("attempts") + 1)
+    if not taken:
+        return None
+    delivery.attempts += 1
+    return delivery
+
+
+def _message(delivery: ChannelDelivery) -> ChannelMessage:
+    return ChannelMessage(event=delivery.kind, title=delivery.title, body=delivery.body,
+                          ticket=delivery.payload.get("ticket"), delivery_id=delivery.pk)
+
+
+def _sent(delivery: ChannelDelivery) -> None:
+    with transaction.atomic():
+        delivery.status, delivery.delivered_at = DeliveryStatus.SENT, timezone.now()
+        delivery.next_attempt_at, delivery.last_error = None, ""
+        delivery.save(update_fields=["status", "delivered_at", "next_attempt_at", "last_error"])
+        if delivery.ticket is not None:
+            channel = delivery.channel
+            record_event(
+                ticket=delivery.ticket, actor=system_user(), event="notification_sent",
+                body=f"Sent to {channel.name} ({channel.get_kind_display()}): {delivery.title}",
+                data=_event_data(delivery),
+            )
+    logger.info("channel delivery %s sent (channel %s, %s, attempt %s)",
+                delivery.pk, delivery.channel_id, delivery.channel.kind, delivery.attempts)
+
+
+def _failed(delivery: ChannelDelivery, error: TransportError) -> str:
+    delivery.last_error = error.message[:500]
+    final = error.permanent or delivery.attempts >= MAX_ATTEMPTS
+    with transaction.atomic():
+        if final:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+        else:
+            delivery.next_attempt_at = timezone.now() + BACKOFF[delivery.attempts - 1]
+            retry = deliver_to_channel.using(run_after=delivery.next_attempt_at)
+            transaction.on_commit(partial(retry.enqueue, delivery_id=delivery.pk))
+        delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
+        if final and delivery.ticket is not None:
+            _record_failure(delivery)
+    logger.warning("channel delivery %s attempt %s failed (channel %s, %s): %s%s",
+                   delivery.pk, delivery.attempts, delivery.channel_id, delivery.channel.kind,
+                   delivery.last_error, "; giving up" if final else "; will try again")
+    return "failed" if final else "retrying"
+
+
+def _record_failure(delivery: ChannelDelivery) -> None:
+    assert delivery.ticket is not None
+    channel = delivery.channel
+    tries = "1 attempt" if delivery.attempts == 1 else f"{delivery.attempts} attempts"
+    record_event(
+        ticket=delivery.ticket, actor=system_user(), event="notification_failed",
+        body=f"Could not notify {channel.name} ({channel.get_kind_display()}) after {tries}: "
+             f"{delivery.last_error}",
+        data=_event_data(delivery),
+    )
+
+
+def _event_data(delivery: ChannelDelivery) -> dict[str, object]:
+    return {"delivery_id": delivery.pk, "channel_id": delivery.channel_id,
+            "channel": delivery.channel.name, "channel_kind": delivery.channel.kind,
+            "kind": delivery.kind, "attempts": delivery.attempts, "error": delivery.last_error}
