@@ -13,19 +13,33 @@ from opsdesk.tickets.models import Cos, Scope, Stage, WaitingReason
 MAX_PEOPLE = 10_000_000
 
 
-class MessageForm(forms.Form):
+class DeskForm(forms.Form):
+    """A workspace form: its element ids carry its own prefix, as several forms share a page
+    and field names (two `team` fields must not share an id, or labels point wrongly)."""
+
+    id_prefix = "f"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class MessageForm(DeskForm):
+    id_prefix = "msg"
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}),
                            max_length=100_000)
     template = forms.ChoiceField(required=False, choices=[("", "—"), *TemplateKey.choices],
                                  widget=forms.HiddenInput)
 
 
-class TemplatePickForm(forms.Form):
+class TemplatePickForm(DeskForm):
+    id_prefix = "pick"
     template = forms.ChoiceField(label=_("Start from a template"),
                                  choices=[("", "—"), *TemplateKey.choices], required=False)
 
 
-class StageForm(forms.Form):
+class StageForm(DeskForm):
+    id_prefix = "stage"
     stage = forms.ChoiceField(label=_("Move to"), choices=Stage.choices)
     waiting_reason = forms.ChoiceField(label=_("Waiting on"), required=False,
                                        choices=[("", "—"), *WaitingReason.choices])
@@ -58,7 +72,8 @@ def parse_groups(text: str) -> list[tuple[str, int]]:
     return groups
 
 
-class ImpactForm(forms.Form):
+class ImpactForm(DeskForm):
+    id_prefix = "impact"
     affected_users = forms.IntegerField(label=_("Affected users"), min_value=0,
                                         max_value=MAX_PEOPLE)
     groups = forms.CharField(label=_("Affected classes (one per line, “NAME: count”)"),
@@ -87,7 +102,8 @@ class ImpactForm(forms.Form):
         )
 
 
-class AssignForm(forms.Form):
+class AssignForm(DeskForm):
+    id_prefix = "assign"
     assignee = forms.ModelChoiceField(label=_("Assignee"), required=False,
                                       queryset=User.objects.filter(
                                           role__in=STAFF_ROLES, is_active=True).exclude(
@@ -96,12 +112,14 @@ class AssignForm(forms.Form):
                                   queryset=Team.objects.order_by("name"))
 
 
-class CosForm(forms.Form):
+class CosForm(DeskForm):
+    id_prefix = "cos"
     cos = forms.ChoiceField(label=_("Class of Service"), choices=Cos.choices)
     reason = forms.CharField(label=_("Why (kept with the decision)"), max_length=500)
 
 
-class EscalationForm(forms.Form):
+class EscalationForm(DeskForm):
+    id_prefix = "esc"
     team = forms.ModelChoiceField(label=_("Escalate to"), queryset=Team.objects.order_by("name"))
     impact_summary = forms.CharField(label=_("Impact"), widget=forms.Textarea(attrs={"rows": 2}))
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 2}))

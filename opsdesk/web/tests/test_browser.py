@@ -81,3 +81,47 @@ def test_the_language_switch_renders_the_workspace_in_vietnamese(page, sign_in, 
     assert page.locator(".badge.cos-expedite").inner_text() == "Khẩn cấp"
     assert "Kiểm tra lại" in page.locator("#checks-h").inner_text()
     _shot(page, "workspace-ticket-vi.png")
+
+
+def test_the_expedite_scenario_runs_end_to_end_in_the_browser(auto_notify, page, sign_in, agent,
+                                                              dev_team, outage):
+    sign_in(agent)
+    page.goto(f"/desk/tickets/{outage.pk}/")
+
+    def choose(label, value):
+        page.get_by_label(label).select_option(value)
+
+    page.get_by_label("Start from a template").select_option("update")
+    page.get_by_role("button", name="Use template").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Send reply to requester").click()
+    choose("Move to", "in_progress")
+    page.get_by_role("button", name="Change stage").click()
+
+    choose("Escalate to", str(dev_team.pk))
+    for label, text in (("Impact", "50+ students blocked in final exams"),
+                        ("Findings", "DB connection timeouts since 15:00"),
+                        ("Hypothesis", "pool misconfigured by a deployment"),
+                        ("Workaround status", "email submission offered"),
+                        ("The ask", "urgent fix")):
+        page.locator("#esc-h ~ form").last.get_by_label(label).fill(text)
+    page.get_by_role("button", name="Escalate", exact=True).click()
+    page.get_by_label("Record the team's answer").fill("Pool config rolled back.")
+    page.get_by_role("button", name="Record answer").click()
+
+    for _ in range(page.locator(".checks button").count()):
+        page.locator(".checks button", has_text="☐").first.click()
+    choose("Move to", "resolved")
+    page.get_by_role("button", name="Change stage").click()
+    choose("Move to", "closed")
+    page.get_by_label("Root cause").fill("Connection pool misconfiguration")
+    page.get_by_label("Resolution").fill("Configuration rolled back")
+    page.get_by_role("button", name="Change stage").click()
+
+    outage.refresh_from_db()
+    assert outage.stage == "closed"
+    assert outage.escalations.get().status == "answered"
+    assert all(c.done for c in outage.checks.all())
+    templates = set(outage.messages.filter(kind="reply").values_list("template", flat=True))
+    assert {"ack", "update", "closure", "rating_request"} <= templates
+    assert {c.target: c.status for c in outage.sla_clocks.all()}["escalation"] == "met"
