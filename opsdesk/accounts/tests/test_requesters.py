@@ -39,7 +39,8 @@ def test_it_fills_in_a_missing_name_but_keeps_a_known_one(requester):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shipped_data")
 def test_two_first_contacts_at_once_give_one_requester():
     email = "khoa.vo@campus.example.edu.vn"
     first_inserted, results = threading.Event(), {}

@@ -199,7 +199,8 @@ def test_logs_carry_neither_the_url_token_nor_the_message(make_channel, ticket, 
     assert "53 users" not in logged and ticket.title not in logged
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shipped_data")
 def test_the_worker_delivers_what_was_committed(make_channel, make_ticket, chat):
     ticket = make_ticket()
     send_to_channels(channels=[make_channel("webhook")], ticket=ticket, kind="manager_notice",

@@ -52,7 +52,8 @@ def _run_concurrently(job, workers):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shipped_data")
 def test_two_workers_fire_each_due_timer_exactly_once(agent, requester):
     for _ in range(ROUNDS):
         _expedite_tickets(agent, requester, TICKETS)
@@ -86,7 +87,8 @@ def _database_url():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shipped_data")
 def test_the_worker_process_fires_a_due_breach_and_emails_it(agent, requester, tmp_path):
     [ticket] = _expedite_tickets(agent, requester, 1,
                                  received_at=timezone.now() - timedelta(minutes=11))

@@ -13,7 +13,8 @@ TICKETS_PER_THREAD = 10
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shipped_data")
 def test_concurrent_creates_get_unique_references(agent, requester):
     start = threading.Barrier(THREADS)
     failures = []
