@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from opsdesk.notifications.models import Channel
+
 from . import services
 from .models import ApiToken, Team, User
 
@@ -25,11 +27,21 @@ class UserAdmin(DjangoUserAdmin):
     )
 
 
+class TeamChannelInline(admin.TabularInline):
+    """A team's notification channels (Teams, Slack, webhook, email)."""
+
+    model = Channel
+    fk_name = "team"
+    fields = ["name", "kind", "target", "secret", "enabled"]
+    extra = 0
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "email"]
     filter_horizontal = ["members"]
     search_fields = ["name"]
+    inlines = [TeamChannelInline]
 
 
 @admin.register(ApiToken)

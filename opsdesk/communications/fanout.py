@@ -4,7 +4,7 @@ from django.conf import settings
 
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import system_user
-from opsdesk.notifications.services import notify
+from opsdesk.notifications.services import channels_for_team, notify, send_to_channels
 from opsdesk.tickets.models import MessageKind, Ticket
 from opsdesk.tickets.services import add_message, record_event
 
@@ -21,7 +21,10 @@ def managers_for(ticket: Ticket) -> list[User]:
 
 
 def alert_team(*, team: Team, ticket: Ticket, kind: str, subject: str, body: str) -> None:
-    """Tell a team: each member is notified (in opsdesk, by email, on their channels)."""
+    """Tell a team: on its own channels (Teams, Slack, webhook, email), and each member in
+    opsdesk, by email and on their channels."""
+    send_to_channels(channels=channels_for_team(team), ticket=ticket, kind=kind, title=subject,
+                     body=body)
     notify(recipients=team.members.filter(is_active=True), ticket=ticket, kind=kind,
            subject=subject, body=body)
 

@@ -57,7 +57,7 @@ def change_stage(
         ticket.stage = to
         fields += _stamp_stage(ticket, to, summary)
         bump_version(ticket, fields)
-        label = Stage(to).label
+        label = str(Stage(to).label)
         if to == Stage.WAITING:
             label += f" on {WaitingReason(ticket.waiting_reason).label.lower()}"
         record_event(

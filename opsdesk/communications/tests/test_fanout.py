@@ -58,3 +58,17 @@ def test_nothing_is_sent_automatically_when_switched_off(settings, agent, reques
                                     impact=Impact(affected_users=60))
     assert not ticket.messages.filter(kind="reply").exists()
     assert not Notification.objects.exists()
+
+
+def test_the_dev_alert_reaches_the_teams_own_channels(api, agent, dev_team,
+                                                      django_capture_on_commit_callbacks):
+    from opsdesk.notifications.models import Channel, ChannelDelivery
+
+    Channel.objects.create(team=dev_team, name="Dev Team chat", kind="teams",
+                           target="http://127.0.0.1:9/teams")
+    with django_capture_on_commit_callbacks(execute=True):
+        _create(api, agent, "expedite-exam-outage")
+    delivery = ChannelDelivery.objects.get(kind="dev_alert")
+    assert delivery.channel.team == dev_team
+    assert delivery.title.endswith("Expedite alert: LMS Critical Bug - Exam Submission System "
+                                   "Down (50+ users affected)")
