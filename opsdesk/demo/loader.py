@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import create_token, create_user
+from opsdesk.notifications.models import Channel
 from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Ticket
 
@@ -42,7 +43,18 @@ def ensure_people(password: str) -> User:
         user.save(update_fields=["password"])
         if team:
             teams[team].members.add(user)
+    _chat_channels(teams["Dev Team"])
     return User.objects.get(email=PEOPLE[0][0])
+
+
+FAKE_CHAT = "http://127.0.0.1:8099"  # `opsdesk demo` runs the local stand-in for chat there
+
+
+def _chat_channels(team: Team) -> None:
+    """Teams, Slack and a signed webhook for the Dev Team, all on the local stand-in."""
+    for kind in ("teams", "slack", "webhook"):
+        Channel.objects.get_or_create(team=team, kind=kind, defaults={
+            "name": f"Dev Team {kind} (demo)", "target": f"{FAKE_CHAT}/{kind}"})
 
 
 def _load_history(agent: User) -> None:

@@ -34,6 +34,9 @@ class Command(BaseCommand):
             *(f"    {role:<9} {email}" for email, _, role, _ in PEOPLE),
             f"  API token of the agent: {access.agent_token}",
             "  A worker runs alongside: SLA warnings and breaches are printed here as emails.",
+            "  The Dev Team's Teams, Slack and webhook channels post to a local stand-in on",
+            "  http://127.0.0.1:8099, which prints what it receives here.",
+            "  Email a ticket in:  opsdesk mail ingest < message.eml",
             f"    curl -H 'Authorization: Bearer {access.agent_token}' {url}/api/v1/tickets",
             "",
         ]
@@ -42,6 +45,7 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
             run_together([
                 [sys.executable, "-m", "opsdesk.cli", "worker"],
+                [sys.executable, "-m", "opsdesk.notifications.channels.fake", "--port", "8099"],
                 gunicorn_argv(bind=options["bind"], workers=2),
             ])
 
