@@ -19,6 +19,14 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with nothing cached (queue counts, top tags)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _manual_timeline(settings: Any) -> None:
     """Tests see only what they do; the automatic messages are switched on by `auto_notify`."""
     settings.OPSDESK_AUTO_NOTIFY = False

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +32,7 @@ from .forms import (
 )
 
 CLOCK_ORDER = {t: i for i, t in enumerate(Target.values)}
+RECENT_ENTRIES = 200  # a long incident opens on its latest entries; "show all" has the rest
 
 
 def _ticket(pk: int) -> Ticket:
@@ -63,8 +65,12 @@ def _page(request: HttpRequest, ticket: Ticket, status: int = 200,
     }
     clocks = sorted((c for c in ticket.sla_clocks.all() if c.status != "cancelled"),
                     key=lambda c: CLOCK_ORDER[c.target])
+    entries = timeline(ticket, request.user)  # type: ignore[arg-type]
+    earlier = 0 if request.GET.get("all") else max(0, len(entries) - RECENT_ENTRIES)
+    for entry in entries[earlier:]:
+        entry["when"] = timezone.localtime(entry["created_at"]).strftime("%Y-%m-%d %H:%M")
     return render(request, "web/ticket.html", {
-        "ticket": ticket, "clocks": clocks, "entries": timeline(ticket, request.user),  # type: ignore[arg-type]
+        "ticket": ticket, "clocks": clocks, "entries": entries[earlier:], "earlier": earlier,
         "phases": phases(ticket), "checks": ticket.checks.all(),
         "escalations": ticket.escalations.select_related("team").prefetch_related("responses"),
         **forms_,

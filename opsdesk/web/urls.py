@@ -6,6 +6,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("board/", views.board, name="board"),
+    path("counts", views.queue_counts, name="counts"),
     path("tickets/<int:pk>/", ticket.ticket_page, name="ticket"),
     path("tickets/<int:pk>/messages", ticket.post_message, name="message"),
     path("tickets/<int:pk>/stage", ticket.post_stage, name="stage"),

@@ -3,7 +3,7 @@
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from opsdesk.core.errors import InvalidInput
@@ -12,7 +12,7 @@ from opsdesk.tickets.queries import filter_tickets, page_of_tickets
 from opsdesk.tickets.representation import with_relations
 
 from .access import desk_staff_required
-from .queues import count_for, filters_from, queues_for
+from .queues import cached_counts, filters_from, fresh_counts, queues_for
 
 PAGE_SIZE = 50
 BOARD_STAGES = (Stage.NEW, Stage.IN_PROGRESS, Stage.WAITING, Stage.RESOLVED)
@@ -36,18 +36,27 @@ def queue(request: HttpRequest) -> HttpResponse:
     error = ""
     try:
         tickets = filter_tickets(Ticket.objects.all(), filters_from(params), user)  # type: ignore[arg-type]
-        rows, next_cursor = page_of_tickets(with_relations(tickets), order=params.get("order"),
+        listed = with_relations(tickets).defer("description", "cos_rationale", "workaround")
+        rows, next_cursor = page_of_tickets(listed, order=params.get("order"),
                                             cursor=params.get("cursor"), size=PAGE_SIZE)
     except InvalidInput as exc:
         rows, next_cursor, error = [], None, exc.message
     next_url = "?" + urlencode({**params.dict(), "cursor": next_cursor}) if next_cursor else ""
+    counts = cached_counts(groups, user)  # type: ignore[arg-type]
     return render(request, "web/queue.html", {
-        "groups": [(label, [(q, count_for(q, user)) for q in queues])  # type: ignore[arg-type]
+        "groups": [(label, [(q, counts.get(q.key, "")) for q in queues])
                    for label, queues in groups],
+        "counts_pending": len(counts) < sum(len(queues) for _label, queues in groups),
         "current": _current_queue(params, groups), "tickets": rows, "next_url": next_url,
         "params": params, "error": error, "stages": Stage.choices, "cos_choices": Cos.choices,
         "kept_filters": ("team", "tag", "assignee", "requester", "sla_status", "order"),
     })
+
+
+@desk_staff_required
+def queue_counts(request: HttpRequest) -> JsonResponse:
+    """Every queue's count (the queue page fills its side bar from this)."""
+    return JsonResponse(fresh_counts(queues_for(request.user), request.user))  # type: ignore[arg-type]
 
 
 @desk_staff_required

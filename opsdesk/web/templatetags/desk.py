@@ -4,9 +4,25 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
+_WORDS: dict[str, dict[str, str]] = {}
+
+
+def _words() -> dict[str, str]:
+    """Translated words for countdowns, looked up once per language, not once per row."""
+    language = get_language() or "en"
+    if language not in _WORDS:
+        from opsdesk.sla.models import ClockStatus, Target
+        from opsdesk.tickets.models import Cos
+
+        _WORDS[language] = {"left": _("left"), "overdue": _("overdue by"),
+                            **{f"t:{t.value}": str(t.label) for t in Target},
+                            **{f"s:{s.value}": str(s.label) for s in ClockStatus},
+                            **{f"c:{c.value}": str(c.label) for c in Cos}}
+    return _WORDS[language]
 
 
 @register.filter
@@ -17,7 +33,7 @@ def stars(priority: int) -> str:
 @register.simple_tag
 def cos_badge(ticket: Any) -> str:
     return format_html('<span class="badge cos-{}">{}</span>', ticket.cos,
-                       ticket.get_cos_display())
+                       _words()[f"c:{ticket.cos}"])
 
 
 @register.filter
@@ -32,14 +48,15 @@ def countdown(clock: Any) -> str:
     """A live countdown: the script keeps it ticking and turns it amber, then red."""
     if clock is None:
         return ""
-    label = clock.get_target_display()
+    words = _words()
+    label = words[f"t:{clock.target}"]
     if clock.status != "running":
         css = "sla-red" if clock.status == "breached" else "sla-met"
         return format_html('<span class="sla {}">{}: {}</span>', css, label,
-                           clock.get_status_display())
+                           words[f"s:{clock.status}"])
     return format_html(
         '<span class="sla sla-ok" data-due="{}" data-start="{}" data-status="running" '
         'data-left="{}" data-overdue="{}">{}</span>',
         clock.due_at.isoformat(), clock.started_at.isoformat(),
-        f"{label}: %s " + _("left"), f"{label}: " + _("overdue by") + " %s",
+        f"{label}: %s {words['left']}", f"{label}: {words['overdue']} %s",
         f"{label}: {clock.due_at:%H:%M}")

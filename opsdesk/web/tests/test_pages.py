@@ -53,12 +53,18 @@ def test_an_agent_cannot_reach_the_admin_site(desk):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_the_queue_lists_with_counts_and_pages(desk, agent, requester):
+def test_the_queue_lists_and_counts_come_from_their_endpoint_then_the_cache(desk, agent,
+                                                                          requester):
     for n in range(3):
         services.create_ticket(actor=agent, requester=requester, title=f"Quiz {n}")
-    page = desk.get("/desk/", {"q": "Quiz"}).content.decode()
-    assert page.count('href="/desk/tickets/') == 3
-    assert '<span class="count">3</span>' in page  # the Standard queue
+    first = desk.get("/desk/", {"q": "Quiz"}).content.decode()
+    assert first.count('href="/desk/tickets/') == 3
+    assert 'data-counts-url="/desk/counts"' in first  # not counted yet: the script asks
+    counts = desk.get("/desk/counts").json()
+    assert counts["cos-standard"] == "3" and counts["unassigned"] == "3"
+    again = desk.get("/desk/").content.decode()
+    assert '<span class="count" data-queue="cos-standard">3</span>' in again
+    assert "data-counts-url" not in again
 
 
 def test_a_bad_filter_says_so_instead_of_failing(desk):
@@ -138,3 +144,18 @@ def test_ticking_a_check_and_resolving(desk, ticket):
     desk.post(url(ticket, "stage"), {"stage": "resolved"})
     ticket.refresh_from_db()
     assert ticket.stage == Stage.RESOLVED
+
+
+def test_a_long_timeline_opens_on_its_latest_entries_and_shows_all_on_request(desk, agent,
+                                                                             ticket):
+    from opsdesk.tickets.models import Message
+    from opsdesk.tickets.timeline import timeline
+
+    Message.objects.bulk_create(Message(ticket=ticket, kind="note", author=agent,
+                                        body=f"Check {n:03d}") for n in range(250))
+    recent = desk.get(url(ticket)).content.decode()
+    assert "Check 249" in recent and "Check 000" not in recent
+    earlier = len(timeline(ticket, agent)) - 200
+    assert earlier > 50 and f"Show {earlier} earlier entries" in recent
+    everything = desk.get(url(ticket), {"all": "1"}).content.decode()
+    assert "Check 000" in everything

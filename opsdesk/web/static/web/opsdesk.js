@@ -17,8 +17,19 @@
       else { el.classList.add(left / total <= 0.2 ? "sla-amber" : "sla-ok"); el.textContent = el.dataset.left.replace("%s", fmt(left)); }
     });
   }
+  function loadCounts() {
+    var nav = document.querySelector("[data-counts-url]");
+    if (!nav || !window.fetch) return;
+    fetch(nav.dataset.countsUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : {}; })
+      .then(function (counts) {
+        nav.querySelectorAll("[data-queue]").forEach(function (el) {
+          if (counts[el.dataset.queue] !== undefined) el.textContent = counts[el.dataset.queue];
+        });
+      });
+  }
   document.addEventListener("DOMContentLoaded", function () {
-    tick(); setInterval(tick, 1000);
+    tick(); setInterval(tick, 1000); loadCounts();
     document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
       el.addEventListener("change", function () { el.form.submit(); });
     });
