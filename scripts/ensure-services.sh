@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure what the tests talk to is installed and running: PostgreSQL (127.0.0.1:5432).
+# Make sure what the tests talk to is installed and running: PostgreSQL (127.0.0.1:5432),
+# and Dovecot's IMAP server (the IMAP tests start their own instance on a free port).
 set -euo pipefail
 
 apt_install() {
@@ -11,6 +12,13 @@ apt_install() {
     return 1
   fi
 }
+
+ensure_dovecot() {
+  # Only the binary is needed: the tests run their own dovecot with a temporary config.
+  [ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd
+}
+
+ensure_dovecot || echo "dovecot-imapd missing: the IMAP tests will be skipped" >&2
 
 if ! command -v pg_isready >/dev/null; then
   apt_install postgresql
