@@ -19,11 +19,25 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    """Each test starts with nothing cached (queue counts, top tags)."""
-    from django.core.cache import cache
+def _empty_cache(request: Any) -> None:
+    """Each test that uses the database starts with nothing cached (the cache lives there)."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if uses_db:
+        from django.core.cache import cache
 
-    cache.clear()
+        request.getfixturevalue("db") if "transactional_db" not in request.fixturenames \
+            else None
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """Each test starts in English, whatever an earlier request switched to."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "opsdesk.sla",
     "opsdesk.inbound",
     "opsdesk.communications",
+    "opsdesk.connectors",
     "opsdesk.web",
     "opsdesk.portal",
     "opsdesk.demo",
@@ -169,6 +170,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
+
+# One cache shared by every web process and worker, kept in the database (no extra service):
+# queue counts, rate limits. Its table is created after each migrate (core.apps).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                      "LOCATION": "opsdesk_cache"}}
 
 # Background jobs: Django's Tasks API with the database backend; `opsdesk worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from opsdesk.core.errors import Conflict, NotFound
+from opsdesk.tickets.models import Ticket
 
 from . import ratings
 
@@ -25,7 +26,11 @@ def rate_ticket(request: HttpRequest, token: str) -> HttpResponse:
         ticket = ratings.ticket_for_token(token)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    translation.activate(ticket.language)
+    with translation.override(ticket.language):
+        return _rating_page(request, ticket)
+
+
+def _rating_page(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     form = RatingForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():

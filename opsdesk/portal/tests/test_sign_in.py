@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
+
+pytestmark = pytest.mark.django_db
 import time_machine
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
@@ -144,7 +146,7 @@ def test_the_sign_in_page_offers_the_password_sign_in(client):
     assert '<label for="id_email">' in html
 
 
-def test_the_password_sign_in_keeps_the_page_asked_for(client):
+def test_the_password_sign_in_keeps_the_page_asked_for(client, db):
     html = client.get("/portal/login/", {"next": "/portal/new/"}).content.decode()
     assert 'href="/accounts/login/?next=%2Fportal%2Fnew%2F"' in html
 
