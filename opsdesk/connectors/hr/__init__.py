@@ -1,0 +1,1 @@
+"""The HR directory: employment status by email (`client.HrClient`, `fake.FakeHrServer`)."""
