@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from opsdesk.connectors.demo import ensure_demo_connectors, fake_commands
 from opsdesk.core.management.commands.serve import gunicorn_argv
 from opsdesk.demo.loader import PEOPLE, load_demo
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         access = load_demo()
+        ensure_demo_connectors()
         url = f"http://{options['bind']}"
         lines = [
             "",
@@ -36,6 +38,7 @@ class Command(BaseCommand):
             "  A worker runs alongside: SLA warnings and breaches are printed here as emails.",
             "  The Dev Team's Teams, Slack and webhook channels post to a local stand-in on",
             "  http://127.0.0.1:8099, which prints what it receives here.",
+            "  The fake HR directory (:8091) and LMS (:8092) serve the login-recovery people.",
             "  Email a ticket in:  opsdesk mail ingest < message.eml",
             f"    curl -H 'Authorization: Bearer {access.agent_token}' {url}/api/v1/tickets",
             "",
@@ -46,6 +49,7 @@ class Command(BaseCommand):
             run_together([
                 [sys.executable, "-m", "opsdesk.cli", "worker"],
                 [sys.executable, "-m", "opsdesk.notifications.channels.fake", "--port", "8099"],
+                *fake_commands(),
                 gunicorn_argv(bind=options["bind"], workers=2),
             ])
 
