@@ -33,12 +33,18 @@ def automatic_outcome(parsed: ParsedEmail) -> str | None:
     return None
 
 
-def is_own_mail(parsed: ParsedEmail) -> bool:
-    """Mail opsdesk sent itself (a copy or a loop): its own address or a known Message-ID."""
+def known_references(parsed: ParsedEmail) -> dict[str, MailReference]:
+    """The mail references (one query) of this message's own Message-ID and those it cites."""
+    headers = {parsed.message_id, *parsed.in_reply_to, *parsed.references}
+    return {ref.header: ref for ref in MailReference.objects.filter(header__in=headers)
+            .select_related("ticket", "escalation", "escalation__team")}
+
+
+def is_own_mail(parsed: ParsedEmail, known: dict[str, MailReference]) -> bool:
+    """Mail opsdesk sent itself (a copy or a loop): its own address or a Message-ID it sent."""
     own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower(), SYSTEM_EMAIL}
-    if parsed.from_address in own:
-        return True
-    return MailReference.objects.filter(header=parsed.message_id, outgoing=True).exists()
+    sent = known.get(parsed.message_id)
+    return parsed.from_address in own or (sent is not None and sent.outgoing)
 
 
 @dataclass(frozen=True)
@@ -49,15 +55,11 @@ class Thread:
     reference: MailReference | None = None
 
 
-def find_thread(parsed: ParsedEmail) -> Thread | None:
+def find_thread(parsed: ParsedEmail, known: dict[str, MailReference]) -> Thread | None:
     """The ticket by In-Reply-To, then References (newest first), then the [#00042] tag."""
-    wanted = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))
-    if wanted:
-        found = {ref.header: ref for ref in MailReference.objects.filter(header__in=wanted)
-                 .select_related("ticket", "escalation", "escalation__team")}
-        for header in wanted:
-            if header in found:
-                return Thread(ticket=found[header].ticket, reference=found[header])
+    for header in [*parsed.in_reply_to, *reversed(parsed.references)]:
+        if header in known and header != parsed.message_id:
+            return Thread(ticket=known[header].ticket, reference=known[header])
     match = SUBJECT_TAG.search(parsed.subject)
     if match:
         ticket = Ticket.objects.filter(pk=int(match.group(1))).first()

@@ -28,7 +28,14 @@ from opsdesk.tickets.services import add_message, create_ticket, record_event
 from .attachments import AttachmentStore
 from .models import InboundEmail, Outcome
 from .parsing import ParsedEmail, parse_email
-from .recognise import SUBJECT_TAG, Thread, automatic_outcome, find_thread, is_own_mail
+from .recognise import (
+    SUBJECT_TAG,
+    Thread,
+    automatic_outcome,
+    find_thread,
+    is_own_mail,
+    known_references,
+)
 from .text import detect_language, trim_quoted
 
 logger = logging.getLogger("opsdesk.inbound")
@@ -148,8 +155,9 @@ def _act(inbound: InboundEmail, parsed: ParsedEmail, store: AttachmentStore) -> 
         inbound.outcome, inbound.error = Outcome.FAILED, problem
         logger.warning("inbound email %s refused: %s", inbound.pk, problem)
         return
-    thread = find_thread(parsed)
-    ignored = Outcome.IGNORED_LOOP if is_own_mail(parsed) else automatic_outcome(parsed)
+    known = known_references(parsed)
+    thread = find_thread(parsed, known)
+    ignored = Outcome.IGNORED_LOOP if is_own_mail(parsed, known) else automatic_outcome(parsed)
     if ignored:
         inbound.outcome, inbound.ticket = ignored, thread.ticket if thread else None
         return
