@@ -7,6 +7,7 @@ import sys
 from dataclasses import asdict
 
 BENCHMARKS = {
+    "email-ingest": "bench.email_ingest",
     "sla-scan": "bench.sla_scan",
     "web-pages": "bench.web_pages",
 }

@@ -126,7 +126,12 @@ class SlaPolicy(models.Model):
         return value
 
     def working_hours(self) -> WorkingHours:
-        return self.calendar.working_hours() if self.calendar else WorkingHours()
+        """The policy's working time, computed once per loaded policy (holidays included)."""
+        hours: WorkingHours | None = self.__dict__.get("_hours")
+        if hours is None:
+            hours = self.calendar.working_hours() if self.calendar else WorkingHours()
+            self.__dict__["_hours"] = hours
+        return hours
 
     def pauses_update_on(self, waiting_reason: str) -> bool:
         reasons = {r.strip() for r in self.pause_update_when_waiting_on.split(",")}

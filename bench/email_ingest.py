@@ -1,0 +1,99 @@
+"""Email ingestion: 10,000 generated messages into tickets (DESIGN §5: ≥ 200 messages/s on
+PostgreSQL), next to a bare insert of the same raw messages in the same run.
+
+The mix is realistic: about 70 % new requests (English and Vietnamese), 20 % replies that
+thread onto a ticket by its [#ref] tag, 5 % auto-replies and 5 % duplicates.
+"""
+
+import argparse
+import random
+import time
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from .harness import Report, Timing
+from .setup_django import setup
+
+SUBJECTS = ("Cannot submit the quiz in {g}", "Video lesson {n} does not play for {g}",
+            "Không đăng nhập được LMS - lớp {g}", "Bài kiểm tra không nộp được ({g})",
+            "Gradebook shows wrong marks for {g}")
+BODIES = ("Hello,\n\nStudents in {g} see an error when they press Submit.\n\nThanks,\n{name}",
+          "Chào anh chị,\n\nHọc viên lớp {g} không nộp được bài, hệ thống báo lỗi.\n\n{name}")
+GROUPS = ("WEB101-HN", "WEB102-HN", "DATA101-SG", "MOBILE201-HN", "UX110-DN")
+
+
+def _message(rng: random.Random, n: int, refs: list[int], sent: list[bytes]) -> bytes:
+    roll = rng.random()
+    if sent and roll < 0.05:
+        return rng.choice(sent)  # the same message again (a retried delivery)
+    message = EmailMessage()
+    name = f"Teacher {n % 500}"
+    message["From"] = f"{name} <teacher{n % 500}@campus.example.edu.vn>"
+    message["To"] = "support@opsdesk.example.edu.vn"
+    message["Message-ID"] = make_msgid(domain="campus.example.edu.vn")
+    message["Date"] = format_datetime(__import__("datetime").datetime.now().astimezone())
+    group = rng.choice(GROUPS)
+    subject = rng.choice(SUBJECTS).format(g=group, n=rng.randint(1, 12))
+    if refs and roll < 0.25:
+        subject = f"Re: [#{rng.choice(refs):05d}] {subject}"
+    if roll > 0.95:
+        message["Auto-Submitted"] = "auto-replied"
+        subject = f"Out of office: {subject}"
+    message["Subject"] = subject
+    message.set_content(rng.choice(BODIES).format(g=group, name=name))
+    return message.as_bytes()
+
+
+def run(argv: list[str]) -> Report:
+    parser = argparse.ArgumentParser(prog="python -m bench email-ingest")
+    parser.add_argument("--messages", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    vendor = setup()
+
+    from django.db import connection
+
+    from opsdesk.inbound.models import InboundEmail
+    from opsdesk.inbound.services import ingest_email
+    from opsdesk.tickets.models import Ticket
+
+    rng = random.Random(5)
+    refs = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:200])
+    raws: list[bytes] = []
+    for n in range(args.messages):
+        raws.append(_message(rng, n, refs, raws))
+
+    start = time.perf_counter()
+    with connection.cursor() as cursor:  # reference: store the same bytes, nothing else
+        cursor.execute("CREATE TEMPORARY TABLE bench_raw (id serial, raw bytea)" if vendor ==
+                       "postgresql" else "CREATE TEMPORARY TABLE bench_raw (id integer "
+                       "PRIMARY KEY, raw blob)")
+        for raw in raws:
+            cursor.execute("INSERT INTO bench_raw (raw) VALUES (%s)", [raw])
+    bare = time.perf_counter() - start
+
+    outcomes: dict[str, int] = {}
+    latencies = []
+    start = time.perf_counter()
+    for raw in raws:
+        one = time.perf_counter()
+        outcome = ingest_email(raw=raw).outcome
+        latencies.append((time.perf_counter() - one) * 1000)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    rate, bare_rate = len(raws) / elapsed, len(raws) / bare
+    report = Report(
+        benchmark="email-ingest",
+        setup={"database": vendor, "messages": len(raws), "outcomes": outcomes,
+               "stored originals": InboundEmail.objects.count()},
+        timings=[Timing("reference: bare INSERT of each raw message", len(raws),
+                        bare / len(raws) * 1000, 0.0, bare / len(raws) * 1000),
+                 Timing("ingest one message (parse, thread, ticket)", len(raws),
+                        latencies[len(latencies) // 2], latencies[int(0.99 * len(latencies))],
+                        elapsed / len(raws) * 1000)],
+        ratios={"ingest / bare insert (time)": bare_rate / rate},
+    )
+    report.setup["messages per second"] = round(rate, 1)
+    report.setup["bare inserts per second"] = round(bare_rate, 1)
+    report.verdicts["≥ 200 messages/s"] = "met" if rate >= 200 else f"MISSED ({rate:.0f}/s)"
+    return report
