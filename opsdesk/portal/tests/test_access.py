@@ -1,14 +1,14 @@
 """Who may open what: a requester sees only their own tickets and never the desk."""
 
 import pytest
-
-pytestmark = pytest.mark.django_db
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from opsdesk.portal import services as portal_services
 from opsdesk.tickets import services
 
 from .conftest import client_for
+
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

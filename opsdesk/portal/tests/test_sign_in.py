@@ -4,8 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-
-pytestmark = pytest.mark.django_db
 import time_machine
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
@@ -15,6 +13,8 @@ from django.utils.http import urlsafe_base64_encode
 from django_tasks_db.models import DBTaskResult
 
 from opsdesk.portal.magic_link import MAX_LINKS_PER_WINDOW, magic_link_tokens
+
+pytestmark = pytest.mark.django_db
 
 LINK = re.compile(r"http://[^/\s]+(/portal/login/[^/\s]+/[^/\s]+/(?:\?\S+)?)")
 
