@@ -205,6 +205,11 @@ LOGGING = {
 # replays switch them off to reproduce a manual timeline.
 OPSDESK_AUTO_NOTIFY = env_bool("OPSDESK_AUTO_NOTIFY", True)
 
+# Email in: attachments larger than this are not stored; mail to a ticket closed longer ago
+# than the window opens a follow-up ticket instead.
+OPSDESK_MAX_ATTACHMENT_BYTES = int(env("OPSDESK_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
+OPSDESK_REOPEN_WINDOW_DAYS = int(env("OPSDESK_REOPEN_WINDOW_DAYS", "7"))
+
 # Where people reach opsdesk: used in links sent by email (rating links, …).
 OPSDESK_BASE_URL = env("OPSDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -1,7 +1,6 @@
 """Email in: store each received message, then make it a ticket, a reply, or nothing."""
 
 import logging
-import os
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -53,9 +52,8 @@ class AlreadyIngested(Exception):
 
 
 def _number_setting(name: str, default: int) -> int:
-    """A Django setting, else the environment variable of the same name, else the default."""
-    value = getattr(settings, name, None)
-    return int(value if value is not None else os.environ.get(name) or default)
+    """A number from the settings (see opsdesk/settings.py), else the default."""
+    return int(getattr(settings, name, default))
 
 
 def max_attachment_bytes() -> int:
@@ -210,7 +208,7 @@ def _open_ticket(inbound: InboundEmail, parsed: ParsedEmail, store: AttachmentSt
     ticket = create_ticket(
         actor=actor, requester=requester, title=" ".join(title.split())[:300] or NO_SUBJECT,
         description=_with_notice(body, skipped), channel="email", language=language,
-        received_at=inbound.received_at,
+        received_at=inbound.received_at, follow_up_of=previous,
     )
     inbound.outcome = Outcome.TICKET_CREATED
     if previous is not None:
@@ -221,9 +219,6 @@ def _open_ticket(inbound: InboundEmail, parsed: ParsedEmail, store: AttachmentSt
 
 
 def _link_follow_up(ticket: Ticket, previous: Ticket, actor: User) -> None:
-    # create_ticket has no follow_up_of argument yet; set it in the same transaction.
-    Ticket.objects.filter(pk=ticket.pk).update(follow_up_of=previous)
-    ticket.follow_up_of = previous
     record_event(ticket=ticket, actor=actor, event="follow_up",
                  body=f"Follow-up of {previous.ref} (closed), received by email.",
                  data={"follow_up_of": previous.pk})

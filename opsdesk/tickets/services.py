@@ -79,6 +79,7 @@ def create_ticket(
     due_at: datetime | None = None,
     cos: str | None = None,
     cos_reason: str = "",
+    follow_up_of: Ticket | None = None,
 ) -> Ticket:
     """Create a ticket, classify it and record its creation; `cos` overrides the rules."""
     now = timezone.now()
@@ -87,7 +88,7 @@ def create_ticket(
             title=_clean_title(title), description=description, requester=requester,
             channel=channel, language=language, team=team, assignee=assignee,
             workaround=workaround, received_at=received_at or now, due_at=due_at,
-            created_at=now, updated_at=now, created_by=actor,
+            created_at=now, updated_at=now, created_by=actor, follow_up_of=follow_up_of,
         )
         apply_impact(ticket, impact or Impact())
         ticket.save()
