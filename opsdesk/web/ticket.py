@@ -1,6 +1,7 @@
 """The ticket page and its actions. Each action is a thin POST: form → service → redirect;
 a refused change re-renders the page with the error next to its field and stores nothing."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -28,6 +29,7 @@ from .forms import (
     MessageForm,
     StageForm,
     TemplatePickForm,
+    impact_from,
     initial_impact,
 )
 
@@ -117,78 +119,83 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, ticket, text)
 
 
+def _form_action(request: HttpRequest, pk: int, form_class: type[forms.Form], name: str,
+                 act: Callable[[Ticket, Any, dict[str, Any]], str]) -> HttpResponse:
+    """The shape of every form on the ticket page: validate, call a service, report back.
+
+    `act` performs the change and returns the confirmation; a refusal re-renders the page.
+    """
+    ticket = _ticket(pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _page(request, ticket, status=400, **{name: form})
+    try:
+        text = act(ticket, request.user, dict(form.cleaned_data))
+    except DomainError as exc:
+        return _refused(request, ticket, form, name, exc)
+    return _done(request, ticket, text)
+
+
+def _stage(ticket: Ticket, actor: Any, data: dict[str, Any]) -> str:
+    summary = stages.CloseSummary(root_cause=data["root_cause"], resolution=data["resolution"],
+                                  lessons=data["lessons"], kb_suggestion=data["kb_suggestion"])
+    stages.change_stage(ticket=ticket, actor=actor, to=data["stage"], summary=summary,
+                        waiting_reason=data["waiting_reason"],
+                        waive_verification=data["waive_verification"])
+    return _("Stage changed.")
+
+
+def _impact(ticket: Ticket, actor: Any, data: dict[str, Any]) -> str:
+    services.update_ticket(ticket=ticket, actor=actor, impact=impact_from(data))
+    return _("Impact updated; Class of Service re-evaluated.")
+
+
+def _assign(ticket: Ticket, actor: Any, data: dict[str, Any]) -> str:
+    services.update_ticket(ticket=ticket, actor=actor, assignee=data["assignee"],
+                           team=data["team"])
+    return _("Assignment saved.")
+
+
+def _cos(ticket: Ticket, actor: Any, data: dict[str, Any]) -> str:
+    services.override_cos(ticket=ticket, actor=actor, cos=data["cos"], reason=data["reason"])
+    return _("Class of Service set.")
+
+
+def _escalate(ticket: Ticket, actor: Any, data: dict[str, Any]) -> str:
+    team = data.pop("team")
+    escalations.escalate(ticket=ticket, actor=actor, team=team,
+                         handoff=escalations.Handoff(**data))
+    return _("Escalated to %(team)s.") % {"team": team.name}
+
+
 @desk_staff_required
 @require_POST
 def post_stage(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket(pk)
-    form = StageForm(request.POST)
-    if not form.is_valid():
-        return _page(request, ticket, status=400, stage_form=form)
-    data = form.cleaned_data
-    summary = stages.CloseSummary(root_cause=data["root_cause"], resolution=data["resolution"],
-                                  lessons=data["lessons"], kb_suggestion=data["kb_suggestion"])
-    try:
-        stages.change_stage(ticket=ticket, actor=request.user, to=data["stage"],  # type: ignore[arg-type]
-                            waiting_reason=data["waiting_reason"], summary=summary,
-                            waive_verification=data["waive_verification"])
-    except DomainError as exc:
-        return _refused(request, ticket, form, "stage_form", exc)
-    return _done(request, ticket, _("Stage changed."))
+    return _form_action(request, pk, StageForm, "stage_form", _stage)
 
 
 @desk_staff_required
 @require_POST
 def post_impact(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket(pk)
-    form = ImpactForm(request.POST)
-    if not form.is_valid():
-        return _page(request, ticket, status=400, impact_form=form)
-    try:
-        services.update_ticket(ticket=ticket, actor=request.user, impact=form.impact())  # type: ignore[arg-type]
-    except DomainError as exc:
-        return _refused(request, ticket, form, "impact_form", exc)
-    return _done(request, ticket, _("Impact updated; Class of Service re-evaluated."))
+    return _form_action(request, pk, ImpactForm, "impact_form", _impact)
 
 
 @desk_staff_required
 @require_POST
 def post_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket(pk)
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        return _page(request, ticket, status=400, assign_form=form)
-    services.update_ticket(ticket=ticket, actor=request.user,  # type: ignore[arg-type]
-                           assignee=form.cleaned_data["assignee"], team=form.cleaned_data["team"])
-    return _done(request, ticket, _("Assignment saved."))
+    return _form_action(request, pk, AssignForm, "assign_form", _assign)
 
 
 @desk_staff_required
 @require_POST
 def post_cos(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket(pk)
-    form = CosForm(request.POST)
-    if not form.is_valid():
-        return _page(request, ticket, status=400, cos_form=form)
-    services.override_cos(ticket=ticket, actor=request.user, cos=form.cleaned_data["cos"],  # type: ignore[arg-type]
-                          reason=form.cleaned_data["reason"])
-    return _done(request, ticket, _("Class of Service set."))
+    return _form_action(request, pk, CosForm, "cos_form", _cos)
 
 
 @desk_staff_required
 @require_POST
 def post_escalation(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = _ticket(pk)
-    form = EscalationForm(request.POST)
-    if not form.is_valid():
-        return _page(request, ticket, status=400, escalation_form=form)
-    data: dict[str, Any] = dict(form.cleaned_data)
-    team = data.pop("team")
-    try:
-        escalations.escalate(ticket=ticket, actor=request.user, team=team,  # type: ignore[arg-type]
-                             handoff=escalations.Handoff(**data))
-    except DomainError as exc:
-        return _refused(request, ticket, form, "escalation_form", exc)
-    return _done(request, ticket, _("Escalated to %(team)s.") % {"team": team.name})
+    return _form_action(request, pk, EscalationForm, "escalation_form", _escalate)
 
 
 @desk_staff_required
