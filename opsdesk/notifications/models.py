@@ -48,6 +48,7 @@ class ChannelKind(models.TextChoices):
     SLACK = "slack", "Slack"
     EMAIL = "email", "Email"
     WEBHOOK = "webhook", "JSON webhook"
+    APPRISE = "apprise", "Other service (apprise URL)"
 
 
 def new_channel_secret() -> str:
@@ -94,6 +95,13 @@ class Channel(models.Model):
 
     def clean(self) -> None:
         """A target of the right form for the kind, and a secret for webhooks."""
+        if self.kind == ChannelKind.APPRISE:
+            from .channels.apprise_url import supports
+
+            if not supports(self.target):
+                raise ValidationError({"target": "Enter an apprise URL of a service it "
+                                                 "supports (e.g. discord://…, tgram://…)."})
+            return
         try:
             if self.kind == ChannelKind.EMAIL:
                 validate_email(self.target)

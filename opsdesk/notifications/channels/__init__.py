@@ -20,6 +20,9 @@ Why Teams and Slack are posted here and not through apprise (DESIGN.md §3 prefe
   tell a permanent failure (404 revoked webhook, 410 archived Slack channel: stop now) from
   a retryable one (5xx, time-out: try again later), and apprise hides the status.
 
+Every other service apprise supports is reached through it: the `apprise` channel kind
+takes any apprise URL (`channels/apprise_url.py`), its failures treated as retryable.
+
 So each service's documented JSON (Teams: message with an Adaptive Card, the same envelope
 apprise's `workflows://` builds; Slack: `{"text": ...}`) is posted by `http.post_json`,
 which is the one code path used in production, in the tests and in the demo.
@@ -38,10 +41,10 @@ __all__ = ["ChannelMessage", "TicketSummary", "TransportError", "send"]
 def send(channel: "Channel", message: ChannelMessage) -> None:
     """Deliver one message over the channel's transport, or raise TransportError."""
     # Imported here so that the fake server (`python -m ...channels.fake`) needs no Django.
-    from . import email, slack, teams, webhook
+    from . import apprise_url, email, slack, teams, webhook
 
     transports = {"teams": teams.send, "slack": slack.send, "email": email.send,
-                  "webhook": webhook.send}
+                  "webhook": webhook.send, "apprise": apprise_url.send}
     transport = transports.get(channel.kind)
     if transport is None:
         raise TransportError(f"unknown channel kind {channel.kind!r}", permanent=True)
