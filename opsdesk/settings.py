@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "opsdesk.sla",
     "opsdesk.inbound",
     "opsdesk.communications",
+    "opsdesk.automation",
     "opsdesk.connectors",
     "opsdesk.web",
     "opsdesk.portal",

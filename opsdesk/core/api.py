@@ -77,6 +77,7 @@ def _field_name(error: dict[str, Any]) -> str:
 
 def register_routers() -> None:
     """Attach each app's router (imported here so apps stay independent)."""
+    from opsdesk.automation.api import router as automation_router
     from opsdesk.communications.api import router as communications_router
     from opsdesk.sla.api import router as sla_router
     from opsdesk.tickets.api import router as tickets_router
@@ -88,6 +89,7 @@ def register_routers() -> None:
     api.add_router("", checks_router)
     api.add_router("/sla", sla_router)
     api.add_router("", communications_router)
+    api.add_router("", automation_router)
 
 
 register_routers()

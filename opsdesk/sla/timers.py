@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from opsdesk.accounts.services import system_user
 from opsdesk.notifications.services import notify, people_to_alert
+from opsdesk.tickets import signals
 from opsdesk.tickets.services import record_event
 
 from .models import ClockStatus, SlaClock, SlaEventKind
@@ -76,4 +77,5 @@ def fire_due_timers(now: datetime | None = None) -> Fired:
             clock.save(update_fields=["warned_at"])
             record_clock_event(clock, SlaEventKind.WARNED, now)
             _announce(clock, SlaEventKind.WARNED, now)
+            signals.sla_warned.send(SlaClock, ticket=clock.ticket, clock=clock)
     return Fired(warned=len(warned), breached=len(breached))

@@ -17,3 +17,5 @@ message_added = Signal()
 escalated = Signal()
 # kwargs: ticket, actor, escalation, response
 escalation_answered = Signal()
+# kwargs: ticket, clock (an SLA clock about to lapse; its warning was just recorded)
+sla_warned = Signal()

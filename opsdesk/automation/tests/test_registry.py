@@ -1,0 +1,65 @@
+"""A new action kind (e.g. the coming run_playbook) is added by registering functions."""
+
+import pytest
+
+from opsdesk.automation.actions import ACTIONS, register_action
+from opsdesk.automation.definition import DefinitionError
+from opsdesk.automation.engine import rehearse
+from opsdesk.automation.models import AutomationRun
+from opsdesk.automation.validation import problems_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def playbook_calls():
+    """A stand-in playbook action: records each real call, rehearses without acting."""
+    calls = []
+
+    def validate(spec):
+        if spec.get("playbook") != "login_recovery":
+            raise DefinitionError("playbook", f"unknown playbook {spec.get('playbook')!r}")
+
+    def run(ctx, spec):
+        calls.append((ctx.ticket.pk, ctx.run.pk, ctx.actor.role))
+        return {"decision": "reactivate"}
+
+    register_action("run_playbook", keys={"playbook"}, validate=validate, run=run,
+                    describe=lambda s: f"run the {s['playbook']} playbook",
+                    rehearse=lambda ctx, s: {"decision": "reactivate", "dry_run": True})
+    yield calls
+    del ACTIONS["run_playbook"]
+
+
+def test_a_registered_kind_is_validated_like_the_others(playbook_calls):
+    found = problems_in(trigger="ticket_created", conditions=[],
+                        actions=[{"action": "run_playbook", "playbook": "reboot"},
+                                 {"action": "run_playbook", "playbook": "login_recovery",
+                                  "force": True}])
+    assert [str(p) for p in found] == [
+        "actions[0].playbook: unknown playbook 'reboot'",
+        "actions[1].force: unknown key 'force'; use action, playbook"]
+
+
+def test_a_registered_kind_runs_as_the_system_within_the_recorded_run(playbook_calls,
+                                                                      make_rule, make_ticket):
+    make_rule("ticket_created", [{"action": "run_playbook", "playbook": "login_recovery"}])
+    ticket = make_ticket()
+    run = AutomationRun.objects.get(ticket=ticket)
+    assert playbook_calls == [(ticket.pk, run.pk, "system")]
+    assert run.steps.get(kind="action").output == {"decision": "reactivate"}
+
+
+def test_a_dry_run_rehearses_instead_of_running(playbook_calls, make_rule, make_ticket, agent):
+    ticket = make_ticket()
+    rule = make_rule("ticket_created", [{"action": "run_playbook", "playbook": "login_recovery"}])
+    [run] = rehearse(ticket=ticket, rules=[rule], trigger="ticket_created", actor=agent)
+    assert playbook_calls == []
+    assert run.steps.get().output == {"would_run": True, "decision": "reactivate",
+                                      "dry_run": True}
+
+
+def test_a_name_is_registered_once(playbook_calls):
+    with pytest.raises(ValueError, match="already registered"):
+        register_action("run_playbook", keys=set(), validate=lambda s: None,
+                        run=lambda c, s: {}, describe=lambda s: "")
