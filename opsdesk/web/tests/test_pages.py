@@ -159,3 +159,12 @@ def test_a_long_timeline_opens_on_its_latest_entries_and_shows_all_on_request(de
     assert earlier > 50 and f"Show {earlier} earlier entries" in recent
     everything = desk.get(url(ticket), {"all": "1"}).content.decode()
     assert "Check 000" in everything
+
+
+def test_the_ticket_page_shows_automation_runs_with_their_steps(desk, ticket):
+    from opsdesk.automation.models import AutomationRun, AutomationStep
+
+    run = AutomationRun.objects.create(ticket=ticket, name="Tag login tickets", outcome="matched")
+    AutomationStep.objects.create(run=run, position=1, kind="action", name="add tag login")
+    page = desk.get(url(ticket)).content.decode()
+    assert "Tag login tickets" in page and "add tag login" in page
