@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 BENCHMARKS = {
     "email-ingest": "bench.email_ingest",
+    "login-recovery": "bench.login_recovery",
     "sla-scan": "bench.sla_scan",
     "web-pages": "bench.web_pages",
 }

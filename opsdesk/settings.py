@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "opsdesk.communications",
     "opsdesk.automation",
     "opsdesk.connectors",
+    "opsdesk.playbooks",
     "opsdesk.web",
     "opsdesk.portal",
     "opsdesk.demo",

@@ -79,6 +79,7 @@ def register_routers() -> None:
     """Attach each app's router (imported here so apps stay independent)."""
     from opsdesk.automation.api import router as automation_router
     from opsdesk.communications.api import router as communications_router
+    from opsdesk.playbooks.api import router as playbooks_router
     from opsdesk.sla.api import router as sla_router
     from opsdesk.tickets.api import router as tickets_router
     from opsdesk.tickets.api_checks import router as checks_router
@@ -90,6 +91,7 @@ def register_routers() -> None:
     api.add_router("/sla", sla_router)
     api.add_router("", communications_router)
     api.add_router("", automation_router)
+    api.add_router("", playbooks_router)
 
 
 register_routers()
