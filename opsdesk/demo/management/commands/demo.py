@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             call_command("collectstatic", interactive=False, verbosity=0)
             run_together([
-                [sys.executable, "-m", "opsdesk.cli", "worker"],
+                [sys.executable, "-m", "opsdesk.cli", "worker", "--interval", "0.2"],
                 [sys.executable, "-m", "opsdesk.notifications.channels.fake", "--port", "8099"],
                 *fake_commands(),
                 gunicorn_argv(bind=options["bind"], workers=2),
