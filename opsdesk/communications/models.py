@@ -28,6 +28,15 @@ def compile_template(source: str) -> Any:
     return engines["django"].from_string("{% autoescape off %}" + source + "{% endautoescape %}")
 
 
+def check_template_fields(instance: models.Model, names: tuple[str, ...]) -> None:
+    """Refuse template text that does not compile, naming the field."""
+    for name in names:
+        try:
+            compile_template(getattr(instance, name))
+        except TemplateSyntaxError as exc:
+            raise ValidationError({name: f"Template error: {exc}"}) from exc
+
+
 class MessageTemplate(models.Model):
     """Text for one kind of message, in one language, optionally for one Class of Service."""
 
@@ -51,11 +60,7 @@ class MessageTemplate(models.Model):
         return f"{self.get_key_display()} ({self.language}{', ' + self.cos if self.cos else ''})"
 
     def clean(self) -> None:
-        for name in ("subject", "body"):
-            try:
-                compile_template(getattr(self, name))
-            except TemplateSyntaxError as exc:
-                raise ValidationError({name: f"Template error: {exc}"}) from exc
+        check_template_fields(self, ("subject", "body"))
 
 
 class FanoutPolicy(models.Model):

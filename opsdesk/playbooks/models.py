@@ -6,13 +6,11 @@ engine and the same variables ({{ ref }}, {{ requester_name }}, {{ next_update_a
 plus what the playbook adds ({{ account_email }}, {{ for_someone_else }}).
 """
 
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.template import TemplateSyntaxError
 from django.utils import timezone
 
 from opsdesk.accounts.models import Language
-from opsdesk.communications.models import compile_template
+from opsdesk.communications.models import check_template_fields
 
 
 class ReplyKey(models.TextChoices):
@@ -42,8 +40,4 @@ class ReplyTemplate(models.Model):
         return f"{self.get_key_display()} ({self.language})"
 
     def clean(self) -> None:
-        for name in ("subject", "body"):
-            try:
-                compile_template(getattr(self, name))
-            except TemplateSyntaxError as exc:
-                raise ValidationError({name: f"Template error: {exc}"}) from exc
+        check_template_fields(self, ("subject", "body"))
