@@ -1,13 +1,16 @@
-"""`opsdesk mail ingest` (one RFC 822 message on stdin, for a mail server pipe) and
+"""`opsdesk mail ingest` (one RFC 822 message on stdin, for a mail server pipe),
+`opsdesk mail ingest-dir DIR` (every message file of a directory) and
 `opsdesk mail poll [--once]` (the IMAP mailboxes set up in the admin)."""
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from opsdesk.inbound.directory import ingest_directory
 from opsdesk.inbound.imap import poll_mailboxes
 from opsdesk.inbound.models import Outcome
 from opsdesk.inbound.services import ingest_email
@@ -25,12 +28,19 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True)
         ingest = actions.add_parser("ingest", help="Read one RFC 822 message on stdin.")
         ingest.add_argument("--mailbox", default="pipe", help="Recorded as where it came from.")
+        folder = actions.add_parser("ingest-dir", help="Ingest every message file of a "
+                                    "directory (.eml), one transaction each, in name order.")
+        folder.add_argument("directory", type=Path)
+        folder.add_argument("--mailbox", default="directory", help="Recorded as where it came "
+                            "from.")
+        folder.add_argument("--delete", action="store_true",
+                            help="Remove each file once its message is stored.")
         poll = actions.add_parser("poll", help="Poll the enabled IMAP mailboxes.")
         poll.add_argument("--once", action="store_true", help="Poll once and exit.")
         poll.add_argument("--every", type=float, default=60.0, help="Seconds between polls.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        getattr(self, f"_{options['action']}")(options)
+        getattr(self, f"_{options['action'].replace('-', '_')}")(options)
 
     def _ingest(self, options: dict[str, Any]) -> None:
         raw = (options.get("stdin") or sys.stdin.buffer).read()
@@ -48,6 +58,25 @@ class Command(BaseCommand):
                                f"{inbound.error}")
         ticket = f" ({format_ref(inbound.ticket_id)})" if inbound.ticket_id else ""
         self.stdout.write(f"{inbound.get_outcome_display()}{ticket}.")
+
+    def _ingest_dir(self, options: dict[str, Any]) -> None:
+        directory: Path = options["directory"]
+        if not directory.is_dir():
+            raise CommandError(f"{directory} is not a directory.")
+        try:
+            result = ingest_directory(directory, mailbox=options["mailbox"],
+                                      delete=options["delete"])
+        except DatabaseError as exc:
+            raise CommandError(f"Database unavailable, try again later ({type(exc).__name__}).",
+                               returncode=EX_TEMPFAIL) from exc
+        counts = ", ".join(f"{n} {Outcome(o).label.lower() if o in Outcome.values else o}"
+                           for o, n in sorted(result.outcomes.items()))
+        self.stdout.write(f"{result.files} files: {counts or 'nothing to do'}"
+                          f"{f'; {result.deleted} deleted' if options['delete'] else ''}.")
+        if result.failed:
+            raise CommandError(f"{len(result.failed)} not ingested (left in place): "
+                               f"{', '.join(result.failed[:10])}"
+                               f"{' …' if len(result.failed) > 10 else ''}")
 
     def _poll(self, options: dict[str, Any]) -> None:
         while True:
