@@ -1,7 +1,4 @@
-"""A `run_playbook` action for automation rules, ready to register (not registered here):
-
-    from opsdesk.playbooks.rule_action import RUN_PLAYBOOK
-    register_action("run_playbook", **RUN_PLAYBOOK)
+"""The `run_playbook` action of automation rules (registered by PlaybooksConfig.ready):
 
     {"action": "run_playbook", "playbook": "login_recovery"}
 

@@ -1,4 +1,5 @@
-"""A new action kind (e.g. the coming run_playbook) is added by registering functions."""
+"""A new action kind is added by registering functions (run_playbook is one, registered by
+the playbooks app; this test registers a stand-in kind of its own beside it)."""
 
 import pytest
 
@@ -11,9 +12,12 @@ from opsdesk.automation.validation import problems_in
 pytestmark = pytest.mark.django_db
 
 
+STAND_IN = "open_change_request"
+
+
 @pytest.fixture
 def playbook_calls():
-    """A stand-in playbook action: records each real call, rehearses without acting."""
+    """A stand-in action kind: records each real call, rehearses without acting."""
     calls = []
 
     def validate(spec):
@@ -24,17 +28,17 @@ def playbook_calls():
         calls.append((ctx.ticket.pk, ctx.run.pk, ctx.actor.role))
         return {"decision": "reactivate"}
 
-    register_action("run_playbook", keys={"playbook"}, validate=validate, run=run,
+    register_action(STAND_IN, keys={"playbook"}, validate=validate, run=run,
                     describe=lambda s: f"run the {s['playbook']} playbook",
                     rehearse=lambda ctx, s: {"decision": "reactivate", "dry_run": True})
     yield calls
-    del ACTIONS["run_playbook"]
+    del ACTIONS[STAND_IN]
 
 
 def test_a_registered_kind_is_validated_like_the_others(playbook_calls):
     found = problems_in(trigger="ticket_created", conditions=[],
-                        actions=[{"action": "run_playbook", "playbook": "reboot"},
-                                 {"action": "run_playbook", "playbook": "login_recovery",
+                        actions=[{"action": STAND_IN, "playbook": "reboot"},
+                                 {"action": STAND_IN, "playbook": "login_recovery",
                                   "force": True}])
     assert [str(p) for p in found] == [
         "actions[0].playbook: unknown playbook 'reboot'",
@@ -43,7 +47,7 @@ def test_a_registered_kind_is_validated_like_the_others(playbook_calls):
 
 def test_a_registered_kind_runs_as_the_system_within_the_recorded_run(playbook_calls,
                                                                       make_rule, make_ticket):
-    make_rule("ticket_created", [{"action": "run_playbook", "playbook": "login_recovery"}])
+    make_rule("ticket_created", [{"action": STAND_IN, "playbook": "login_recovery"}])
     ticket = make_ticket()
     run = AutomationRun.objects.get(ticket=ticket)
     assert playbook_calls == [(ticket.pk, run.pk, "system")]
@@ -52,14 +56,22 @@ def test_a_registered_kind_runs_as_the_system_within_the_recorded_run(playbook_c
 
 def test_a_dry_run_rehearses_instead_of_running(playbook_calls, make_rule, make_ticket, agent):
     ticket = make_ticket()
-    rule = make_rule("ticket_created", [{"action": "run_playbook", "playbook": "login_recovery"}])
+    rule = make_rule("ticket_created", [{"action": STAND_IN, "playbook": "login_recovery"}])
     [run] = rehearse(ticket=ticket, rules=[rule], trigger="ticket_created", actor=agent)
     assert playbook_calls == []
     assert run.steps.get().output == {"would_run": True, "decision": "reactivate",
                                       "dry_run": True}
 
 
-def test_a_name_is_registered_once(playbook_calls):
+@pytest.mark.parametrize("name", [STAND_IN, "run_playbook"])
+def test_a_name_is_registered_once(playbook_calls, name):
     with pytest.raises(ValueError, match="already registered"):
-        register_action("run_playbook", keys=set(), validate=lambda s: None,
+        register_action(name, keys=set(), validate=lambda s: None,
                         run=lambda c, s: {}, describe=lambda s: "")
+
+
+def test_the_stand_in_sits_beside_the_real_run_playbook(playbook_calls):
+    from opsdesk.playbooks import rule_action
+
+    assert ACTIONS[STAND_IN].run is not rule_action.run
+    assert ACTIONS["run_playbook"].run is rule_action.run

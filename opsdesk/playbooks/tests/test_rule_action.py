@@ -1,29 +1,62 @@
-"""The run_playbook action, registered the way the automation app will register it."""
+"""The run_playbook action of rules, as the playbooks app registers it at start-up."""
 
 import pytest
 
-from opsdesk.automation.actions import ACTIONS, register_action
+from opsdesk.automation import services as rule_services
+from opsdesk.automation.actions import ACTIONS
 from opsdesk.automation.engine import rehearse
 from opsdesk.automation.models import AutomationRun, Rule
 from opsdesk.automation.validation import problems_in
-from opsdesk.playbooks.rule_action import RUN_PLAYBOOK
+from opsdesk.playbooks import rule_action
+
+from .conftest import replies
 
 pytestmark = pytest.mark.django_db
 ACTION = {"action": "run_playbook", "playbook": "login_recovery"}
+LOGIN_WORDS = {"field": "text", "op": "contains", "value": ["log in", "đăng nhập"],
+               "ignore_accents": True}
 
 
-@pytest.fixture(autouse=True)
-def registered():
-    register_action("run_playbook", **RUN_PLAYBOOK)
-    yield
-    del ACTIONS["run_playbook"]
-
-
-def make_rule():
-    rule = Rule(name="Login tickets", trigger="ticket_created", actions=[ACTION])
+def make_rule(conditions=()):
+    rule = Rule(name="Login tickets", trigger="ticket_created", actions=[ACTION],
+                conditions=list(conditions))
     rule.full_clean()
     rule.save()
     return rule
+
+
+def test_the_app_registers_the_action_at_start_up():
+    assert ACTIONS["run_playbook"].run is rule_action.run
+    assert ACTIONS["run_playbook"].rehearse is rule_action.rehearse
+
+
+def test_a_manager_adds_a_rule_that_runs_the_playbook(manager):
+    rule = rule_services.create_rule(actor=manager, name="Login recovery by rule",
+                                     trigger="ticket_created", conditions=[LOGIN_WORDS],
+                                     actions=[ACTION])
+    assert Rule.objects.get(pk=rule.pk).actions == [ACTION]
+
+
+def test_a_rule_runs_login_recovery_on_a_matching_ticket(worked, connectors, lms_fake,
+                                                         settings):
+    settings.OPSDESK_LOGIN_RECOVERY_AUTO = False  # only the rule starts the playbook
+    rule = make_rule([LOGIN_WORDS])
+    ticket = worked("101")
+    rule_run = AutomationRun.objects.get(rule=rule, ticket=ticket)
+    playbook = AutomationRun.objects.get(ticket=ticket, kind="playbook")
+    assert playbook.parent_id == rule_run.pk and playbook.trigger == "ticket_created"
+    assert playbook.result["outcome"] == "resolved"
+    assert playbook.result["action"] == "reactivate"
+    assert [c.action for c in lms_fake.changes()] == ["reactivate"]
+    assert ticket.stage == "resolved" and len(replies(ticket)) == 1
+
+
+def test_a_rule_whose_conditions_fail_runs_no_playbook(worked, connectors, lms_fake, settings):
+    settings.OPSDESK_LOGIN_RECOVERY_AUTO = False
+    make_rule([LOGIN_WORDS])
+    ticket = worked("103")  # a video that does not play
+    assert not AutomationRun.objects.filter(ticket=ticket).exists()
+    assert lms_fake.changes() == []
 
 
 def test_an_unknown_playbook_is_refused():
