@@ -211,6 +211,8 @@ OPSDESK_AUTO_NOTIFY = env_bool("OPSDESK_AUTO_NOTIFY", True)
 # than the window opens a follow-up ticket instead.
 OPSDESK_MAX_ATTACHMENT_BYTES = int(env("OPSDESK_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
 OPSDESK_REOPEN_WINDOW_DAYS = int(env("OPSDESK_REOPEN_WINDOW_DAYS", "7"))
+# Minutes a person takes for a fix a playbook does by itself (automation metrics).
+OPSDESK_MANUAL_FIX_MINUTES = int(env("OPSDESK_MANUAL_FIX_MINUTES", "15"))
 
 # Where people reach opsdesk: used in links sent by email (rating links, …).
 OPSDESK_BASE_URL = env("OPSDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

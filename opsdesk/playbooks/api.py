@@ -3,14 +3,16 @@
     POST /api/v1/playbooks/{name}/run        {"ticket_id": 42, "dry_run": true} → the run
     POST /api/v1/automation-runs/{id}/retry  → the run, after its new attempt
     GET  /api/v1/playbooks                   → the playbooks there are
+    GET  /api/v1/automation/metrics?from=2026-11-01&to=2026-11-30 → runs, rate, time saved
 
 Desk staff only. The run answers with its steps, as GET /api/v1/automation-runs/{id}.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import Field
 
 from opsdesk.automation.api import run_out
@@ -22,6 +24,7 @@ from opsdesk.tickets.api import ERRORS
 from opsdesk.tickets.models import Ticket
 
 from . import login_recovery  # noqa: F401 - registers the playbook
+from .metrics import automation_metrics, period
 from .runner import PLAYBOOKS, playbook_named, retry_run, run_playbook
 
 router = Router(tags=["playbooks"])
@@ -30,6 +33,20 @@ router = Router(tags=["playbooks"])
 class PlaybookRunIn(Schema):
     ticket_id: int
     dry_run: bool = Field(False, description="Decide and record every step, change nothing.")
+
+
+class MetricsOut(Schema):
+    from_: datetime | None = Field(None, alias="from")
+    to: datetime | None
+    runs: dict[str, dict[str, int]] = Field(..., description="Real runs by kind, then outcome.")
+    playbook_results: dict[str, dict[str, int]] = Field(
+        ..., description="Playbook runs by playbook, then what they came to (resolved, …).")
+    login_recovery_tickets: int = Field(..., description="Tickets the playbook worked.")
+    auto_resolved_tickets: int = Field(..., description="Of those, resolved with no person.")
+    auto_resolution_rate: float | None = Field(..., description="0–1; null without tickets.")
+    fixed_runs: int
+    minutes_per_fix: dict[str, int]
+    minutes_saved: int
 
 
 class PlaybookOut(Schema):
@@ -68,3 +85,13 @@ def retry(request: HttpRequest, run_id: int) -> Any:
     if found is None:
         raise NotFound(f"No automation run {run_id}.")
     return run_out(retry_run(found, actor=user))
+
+
+@router.get("/automation/metrics", response={200: MetricsOut, **ERRORS}, by_alias=True,
+            summary="Automation metrics: runs per outcome, login-recovery auto-resolution "
+            "rate, time saved (from/to: dates, `to` inclusive, or date-times)")
+def metrics(request: HttpRequest, from_: str | None = Query(None, alias="from"),
+            to: str | None = None) -> Any:
+    require_desk_staff(caller(request))
+    since, until = period(start=from_, end=to)
+    return automation_metrics(since=since, until=until).as_dict()

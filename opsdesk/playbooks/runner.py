@@ -119,6 +119,8 @@ class Playbook(ABC):
     name: ClassVar[str]
     title: ClassVar[str]
     description: ClassVar[str] = ""
+    # Minutes a person takes to do the fix by hand (metrics); None: OPSDESK_MANUAL_FIX_MINUTES.
+    manual_fix_minutes: ClassVar[int | None] = None
 
     @abstractmethod
     def applies_to(self, ticket: Ticket) -> bool:
