@@ -20,7 +20,11 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_cache(request: Any) -> None:
-    """Each test that uses the database starts with nothing cached (the cache lives there)."""
+    """Each test that uses the database starts with nothing cached (the cache lives there),
+    and no configuration kept from an earlier test's (rolled back) rows."""
+    from opsdesk.core.config_cache import clear_config_cache
+
+    clear_config_cache()
     uses_db = request.node.get_closest_marker("django_db") or {
         "db", "transactional_db", "live_server"} & set(request.fixturenames)
     if uses_db:

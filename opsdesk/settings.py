@@ -207,6 +207,10 @@ LOGGING = {
 # replays switch them off to reproduce a manual timeline.
 OPSDESK_AUTO_NOTIFY = env_bool("OPSDESK_AUTO_NOTIFY", True)
 
+# SLA policies, CoS rules and templates are kept per process this many seconds; a change
+# made in another process (the admin, the API) reaches this one within that time.
+OPSDESK_CONFIG_CACHE_SECONDS = float(env("OPSDESK_CONFIG_CACHE_SECONDS", "5"))
+
 # Email in: attachments larger than this are not stored; mail to a ticket closed longer ago
 # than the window opens a follow-up ticket instead.
 OPSDESK_MAX_ATTACHMENT_BYTES = int(env("OPSDESK_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))

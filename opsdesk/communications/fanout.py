@@ -4,6 +4,7 @@ from django.conf import settings
 
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import system_user
+from opsdesk.core.config_cache import cached_config
 from opsdesk.notifications.services import channels_for_team, notify, send_to_channels
 from opsdesk.tickets.models import MessageKind, Ticket
 from opsdesk.tickets.services import add_message, record_event
@@ -34,16 +35,31 @@ def _already_acknowledged(ticket: Ticket) -> bool:
         Role.AGENT, Role.MANAGER, Role.ENGINEER, Role.ADMIN, Role.SYSTEM]).exists()
 
 
-def fan_out(*, ticket: Ticket, actor: User) -> list[str]:
-    """Send what the ticket's class calls for that has not gone out yet; returns who was told."""
-    policy = FanoutPolicy.objects.filter(cos=ticket.cos, enabled=True).select_related(
-        "alert_team").first()
-    if policy is None or not settings.OPSDESK_AUTO_NOTIFY:
+def fanout_policies() -> dict[str, FanoutPolicy]:
+    """The enabled fan-out policy of each class."""
+    def load() -> dict[str, FanoutPolicy]:
+        policies: dict[str, FanoutPolicy] = {}
+        for policy in FanoutPolicy.objects.filter(enabled=True).select_related(
+                "alert_team").order_by("id"):
+            policies.setdefault(policy.cos, policy)
+        return policies
+
+    return cached_config("communications.fanout", load)
+
+
+def fan_out(*, ticket: Ticket, actor: User, new: bool = False) -> list[str]:
+    """Send what the ticket's class calls for that has not gone out yet; returns who was told.
+
+    `new`: the ticket was just created, so nothing can have gone out yet."""
+    if not settings.OPSDESK_AUTO_NOTIFY:
         return []
-    if ticket.messages.filter(event="fanout", data__cos=ticket.cos).exists():
+    policy = fanout_policies().get(ticket.cos)
+    if policy is None:
+        return []
+    if not new and ticket.messages.filter(event="fanout", data__cos=ticket.cos).exists():
         return []  # this class was announced already (e.g. Expedite → Priority → Expedite)
     told: list[str] = []
-    if policy.send_ack and not _already_acknowledged(ticket):
+    if policy.send_ack and (new or not _already_acknowledged(ticket)):
         ack = render(key=TemplateKey.ACK, ticket=ticket)
         add_message(ticket=ticket, actor=system_user(), kind=MessageKind.REPLY, body=ack.body,
                     template=TemplateKey.ACK)

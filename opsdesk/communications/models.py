@@ -1,5 +1,6 @@
 """Message templates, the notification fan-out per Class of Service, and ratings."""
 
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,8 +24,9 @@ class TemplateKey(models.TextChoices):
     RATING_REQUEST = "rating_request", "Rating request"
 
 
+@lru_cache(maxsize=512)
 def compile_template(source: str) -> Any:
-    """A plain-text Django template (no HTML escaping)."""
+    """A plain-text Django template (no HTML escaping), compiled once per text."""
     return engines["django"].from_string("{% autoescape off %}" + source + "{% endautoescape %}")
 
 

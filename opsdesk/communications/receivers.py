@@ -16,7 +16,7 @@ def _message(sender: Any, ticket: Ticket, message: Any, **kwargs: Any) -> None:
 
 
 def _created(sender: Any, ticket: Ticket, actor: Any, **kwargs: Any) -> None:
-    fan_out(ticket=ticket, actor=actor)
+    fan_out(ticket=ticket, actor=actor, new=True)
 
 
 def _cos(sender: Any, ticket: Ticket, actor: Any, **kwargs: Any) -> None:

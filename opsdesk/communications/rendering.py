@@ -1,5 +1,6 @@
 """Fill a message template from a ticket: what the requester, a manager or a team reads."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -7,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from opsdesk.accounts.models import Role, User
+from opsdesk.core.config_cache import cached_config
 from opsdesk.core.errors import InvalidInput
 from opsdesk.sla.models import ClockStatus, SlaClock, Target
 from opsdesk.sla.services import policy_for
@@ -33,11 +36,17 @@ class Rendered:
     body: str
 
 
+def enabled_templates() -> list[MessageTemplate]:
+    """Every enabled message template."""
+    return cached_config("communications.templates", lambda: list(
+        MessageTemplate.objects.filter(enabled=True).order_by("id")))
+
+
 def template_for(*, key: str, language: str, cos: str) -> MessageTemplate:
     """The most specific enabled template: this class before any class, then English."""
     if key not in TemplateKey.values:
         raise InvalidInput(f"Unknown template {key!r}.", fields={"template": "unknown"})
-    candidates = MessageTemplate.objects.filter(key=key, enabled=True, cos__in=[cos, ""])
+    candidates = [t for t in enabled_templates() if t.key == key and t.cos in (cos, "")]
     for lang in dict.fromkeys([language, "en"]):
         found = sorted((t for t in candidates if t.language == lang), key=lambda t: t.cos == "")
         if found:
@@ -72,11 +81,17 @@ def rating_link(ticket: Ticket) -> str:
 
 def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
                 escalation: Escalation | None = None) -> dict[str, Any]:
-    """The variables a template may use."""
+    """The variables a template may use; those that need the database are read only when
+    the template uses them."""
     zone = ZoneInfo(ticket.requester.time_zone or settings.TIME_ZONE)
-    clocks = {c.target: c for c in SlaClock.objects.filter(ticket=ticket)}
-    escalation = escalation or ticket.escalations.order_by("-created_at").first()
+    latest: Any = escalation if escalation is not None else SimpleLazyObject(
+        lambda: ticket.escalations.order_by("-created_at").first())
     person = agent if agent is not None and agent.role != Role.SYSTEM else ticket.assignee
+
+    def due(target: str) -> Callable[[], str]:
+        return lambda: _when(SlaClock.objects.filter(ticket=ticket, target=target)
+                             .values_list("due_at", flat=True).first(), zone)
+
     return {
         "ref": ticket.ref, "title": ticket.title,
         "cos": COS_LABELS.get(language, COS_LABELS["en"])[ticket.cos],
@@ -84,18 +99,17 @@ def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
         "requester_name": ticket.requester.display_name,
         "agent_name": person.display_name if person else SUPPORT_TEAM.get(language, ""),
         "affected_users": ticket.affected_users,
-        "affected_groups": ", ".join(f"{g.name} ({g.affected})"
-                                     for g in ticket.impact_groups.all()),
-        "impact_summary": impact_summary(ticket),
+        "affected_groups": lambda: ", ".join(f"{g.name} ({g.affected})"
+                                             for g in ticket.impact_groups.all()),
+        "impact_summary": lambda: impact_summary(ticket),
         "workaround": ticket.workaround,
         "root_cause": ticket.root_cause, "resolution": ticket.resolution,
-        "escalation": escalation,
-        "escalation_team": escalation.team.name if escalation else "",
-        "next_update_at": _when(_next_update(ticket), zone),
-        "ack_due": _when(clocks[Target.ACK].due_at if Target.ACK in clocks else None, zone),
-        "resolve_due": _when(clocks[Target.RESOLVE].due_at if Target.RESOLVE in clocks
-                             else None, zone),
-        "rating_link": rating_link(ticket),
+        "escalation": latest,
+        "escalation_team": lambda: latest.team.name if latest else "",
+        "next_update_at": lambda: _when(_next_update(ticket), zone),
+        "ack_due": due(Target.ACK),
+        "resolve_due": due(Target.RESOLVE),
+        "rating_link": lambda: rating_link(ticket),
     }
 
 

@@ -18,8 +18,8 @@ from .timers import fire_due_timers
 TARGET_ORDER = {t: i for i, t in enumerate(Target.values)}
 
 
-def _created(sender: Any, ticket: Ticket, **kwargs: Any) -> None:
-    services.start_clocks(ticket=ticket)
+def _created(sender: Any, ticket: Ticket, tags: Any = None, **kwargs: Any) -> None:
+    services.start_clocks(ticket=ticket, tags=tags)
 
 
 def _message(sender: Any, ticket: Ticket, message: Any, **kwargs: Any) -> None:

@@ -1,11 +1,12 @@
 """SLA clocks: start them, meet them, pause and resume them, re-time them, fire them."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 
 from opsdesk.accounts.models import STAFF_ROLES
+from opsdesk.core.config_cache import cached_config
 from opsdesk.tickets.models import Message, MessageKind, Stage, Ticket
 
 from .hours import WorkingHours
@@ -15,22 +16,37 @@ ACTIVE = (ClockStatus.RUNNING, ClockStatus.PAUSED)
 STOPPED_BY_RESOLVING = (Target.RESOLVE, Target.ESCALATION, Target.UPDATE)
 
 
-def policy_for(ticket: Ticket) -> SlaPolicy | None:
+def enabled_policies() -> list[SlaPolicy]:
+    """The enabled policies in evaluation order, their working hours worked out once."""
+    def load() -> list[SlaPolicy]:
+        policies = list(SlaPolicy.objects.filter(enabled=True).select_related("calendar")
+                        .order_by("position", "id"))
+        for policy in policies:
+            policy.working_hours()
+        return policies
+
+    return cached_config("sla.policies", load)
+
+
+def policy_for(ticket: Ticket, tags: Iterable[str] | None = None) -> SlaPolicy | None:
     """The first enabled policy matching the ticket's class, team and tags."""
-    tags = {t.name.lower() for t in ticket.tags.all()}
-    candidates = SlaPolicy.objects.filter(enabled=True, cos=ticket.cos).filter(
-        Q(team__isnull=True) | Q(team_id=ticket.team_id)
-    ).select_related("calendar")
-    for policy in candidates.order_by("position", "id"):
-        if not policy.tag or policy.tag.lower() in tags:
-            return policy
-    return None
+    candidates = [p for p in enabled_policies() if p.cos == ticket.cos
+                  and p.team_id in (None, ticket.team_id)]
+    if any(p.tag for p in candidates):
+        names = {t.lower() for t in tags} if tags is not None else \
+            {t.name.lower() for t in ticket.tags.all()}
+        candidates = [p for p in candidates if not p.tag or p.tag.lower() in names]
+    return candidates[0] if candidates else None
+
+
+def _event(clock: SlaClock, kind: str, at: datetime, note: str = "") -> SlaEvent:
+    return SlaEvent(clock=clock, ticket_id=clock.ticket_id, target=clock.target, kind=kind,
+                    at=at, due_at=clock.due_at, note=note)
 
 
 def record_clock_event(clock: SlaClock, kind: str, at: datetime, note: str = "") -> None:
     """Store one change of a clock (SLA event)."""
-    SlaEvent.objects.create(clock=clock, ticket_id=clock.ticket_id, target=clock.target,
-                            kind=kind, at=at, due_at=clock.due_at, note=note)
+    _event(clock, kind, at, note).save()
 
 
 def _due(policy: SlaPolicy, hours: WorkingHours, target: str, start: datetime,
@@ -45,21 +61,28 @@ def _warn_at(policy: SlaPolicy, hours: WorkingHours, start: datetime, due: datet
     return hours.add(start, hours.between(start, due) * policy.warn_at_percent / 100)
 
 
-def _start(ticket: Ticket, policy: SlaPolicy, target: str, start: datetime) -> SlaClock | None:
+def _new_clock(ticket: Ticket, policy: SlaPolicy, target: str,
+               start: datetime) -> SlaClock | None:
     hours = policy.working_hours()
     due = _due(policy, hours, target, start, ticket)
     if due is None:
         return None
-    clock = SlaClock.objects.create(
-        ticket=ticket, target=target, policy=policy, started_at=start, due_at=due,
-        warn_at=_warn_at(policy, hours, start, due),
-    )
+    return SlaClock(ticket=ticket, target=target, policy=policy, started_at=start, due_at=due,
+                    warn_at=_warn_at(policy, hours, start, due))
+
+
+def _start(ticket: Ticket, policy: SlaPolicy, target: str, start: datetime) -> SlaClock | None:
+    clock = _new_clock(ticket, policy, target, start)
+    if clock is None:
+        return None
+    clock.save()
     record_clock_event(clock, SlaEventKind.STARTED, timezone.now())
     return clock
 
 
-def _finish(clock: SlaClock, at: datetime) -> None:
-    """Stop a clock: met when in time and never breached, breached otherwise.
+def _judge(clock: SlaClock, at: datetime) -> str:
+    """Stop a clock (unsaved): met when in time and never breached, breached otherwise;
+    returns the kind of event that tells about this moment.
 
     A paused clock is judged at the moment it paused: time spent waiting does not count.
     """
@@ -70,9 +93,14 @@ def _finish(clock: SlaClock, at: datetime) -> None:
         clock.breached_at = at
     clock.status = ClockStatus.BREACHED if clock.breached_at else ClockStatus.MET
     clock.met_at, clock.paused_at, clock.remaining_seconds = at, None, None
+    # An earlier breach was recorded when it happened.
+    return SlaEventKind.BREACHED if late else SlaEventKind.MET
+
+
+def _finish(clock: SlaClock, at: datetime) -> None:
+    kind = _judge(clock, at)
     clock.save()
-    # The event tells about this moment; an earlier breach was recorded when it happened.
-    record_clock_event(clock, SlaEventKind.BREACHED if late else SlaEventKind.MET, at)
+    record_clock_event(clock, kind, at)
 
 
 def _satisfied_late(clock: SlaClock, at: datetime) -> None:
@@ -94,16 +122,22 @@ def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
     return {c.target: c for c in rows}
 
 
-def start_clocks(*, ticket: Ticket) -> list[SlaClock]:
+def start_clocks(*, ticket: Ticket, tags: Iterable[str] | None = None) -> list[SlaClock]:
     """Start the clocks a new ticket's policy sets; intake is met at creation."""
-    policy = policy_for(ticket)
+    policy = policy_for(ticket, tags)
     if policy is None:
         return []
-    intake = _start(ticket, policy, Target.INTAKE, ticket.received_at)
-    if intake is not None:
-        _finish(intake, ticket.created_at)
-    started = [_start(ticket, policy, t, ticket.received_at) for t in (Target.ACK, Target.RESOLVE)]
-    return [c for c in (intake, *started) if c is not None]
+    now = timezone.now()
+    clocks = [c for c in (_new_clock(ticket, policy, t, ticket.received_at)
+                          for t in (Target.INTAKE, Target.ACK, Target.RESOLVE)) if c]
+    intake = next((c for c in clocks if c.target == Target.INTAKE), None)
+    intake_kind = _judge(intake, ticket.created_at) if intake else None
+    SlaClock.objects.bulk_create(clocks)
+    events = [_event(c, SlaEventKind.STARTED, now) for c in clocks]
+    if intake is not None and intake_kind is not None:
+        events.append(_event(intake, intake_kind, ticket.created_at))
+    SlaEvent.objects.bulk_create(events)
+    return clocks
 
 
 def on_reply(*, ticket: Ticket, message: Message) -> None:

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from opsdesk.core.config_cache import cached_config
+
 from .models import Cos, CosRule
 
 RATIONALE_PLACEHOLDERS = ("users", "failure", "function", "due", "tag")
@@ -84,4 +86,5 @@ def classify(facts: ImpactFacts, rules: Iterable[CosRule]) -> Decision:
 
 def active_rules() -> list[CosRule]:
     """The stored rules, in evaluation order."""
-    return list(CosRule.objects.filter(enabled=True).order_by("position", "id"))
+    return cached_config("tickets.cos_rules", lambda: list(
+        CosRule.objects.filter(enabled=True).order_by("position", "id")))

@@ -91,25 +91,25 @@ def create_ticket(
             created_at=now, updated_at=now, created_by=actor, follow_up_of=follow_up_of,
         )
         apply_impact(ticket, impact or Impact())
-        ticket.save()
         tag_objs = _tags_for(tags)
-        ticket.tags.set(tag_objs)
-        if impact and impact.groups:
-            store_groups(ticket, impact.groups)
-            sync_group_checks(ticket=ticket)
-        decision = classify(facts_of(ticket, {t.name.lower() for t in tag_objs}), active_rules())
+        tag_names = [t.name for t in tag_objs]
+        decision = classify(facts_of(ticket, {n.lower() for n in tag_names}), active_rules())
         ticket.cos, ticket.cos_rationale = decision.cos, decision.rationale
         if cos:
             _set_override(ticket, actor=actor, cos=cos, reason=cos_reason)
         ticket.priority = PRIORITY_FOR_COS[Cos(ticket.cos)]
-        ticket.save(update_fields=["cos", "cos_rationale", "cos_overridden",
-                                   "cos_override_reason", "priority"])
+        ticket.save()
+        if tag_objs:
+            ticket.tags.add(*tag_objs)
+        if impact and impact.groups:
+            store_groups(ticket, impact.groups)
+            sync_group_checks(ticket=ticket)
         record_event(
             ticket=ticket, actor=actor, event="created",
             body=f"Ticket {ticket.ref} created ({ticket.get_channel_display()}).",
             data={"cos": ticket.cos, "cos_rationale": ticket.cos_rationale},
         )
-        signals.ticket_created.send(Ticket, ticket=ticket, actor=actor)
+        signals.ticket_created.send(Ticket, ticket=ticket, actor=actor, tags=tag_names)
     return ticket
 
 

@@ -126,8 +126,9 @@ def test_more_affected_users_never_lower_the_class():
 def test_an_edited_threshold_changes_the_class():
     facts = ImpactFacts(affected_users=12)
     assert classify(facts, active_rules()).cos == Cos.PRIORITY
-    CosRule.objects.filter(name="More than 25 users").update(
-        min_users=10, rationale="{users} users > 9")
+    rule = CosRule.objects.get(name="More than 25 users")  # edited as the admin does
+    rule.min_users, rule.rationale = 10, "{users} users > 9"
+    rule.save()
     decision = classify(facts, active_rules())
     assert (decision.cos, decision.rationale) == (Cos.EXPEDITE, "12 users > 9")
 
