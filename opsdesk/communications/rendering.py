@@ -62,10 +62,9 @@ def _when(at: datetime | None, zone: ZoneInfo) -> str:
     return f"{local:%H:%M}" if local.date() == today else f"{local:%H:%M %d/%m/%Y}"
 
 
-def _next_update(ticket: Ticket) -> datetime | None:
-    running = SlaClock.objects.filter(ticket=ticket, target=Target.UPDATE,
-                                      status=ClockStatus.RUNNING).first()
-    if running is not None:
+def _next_update(ticket: Ticket, clocks: dict[str, SlaClock]) -> datetime | None:
+    running = clocks.get(Target.UPDATE)
+    if running is not None and running.status == ClockStatus.RUNNING:
         return running.due_at
     policy = policy_for(ticket)
     minutes = policy.minutes_for(Target.UPDATE) if policy else None
@@ -88,9 +87,11 @@ def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
         lambda: ticket.escalations.order_by("-created_at").first())
     person = agent if agent is not None and agent.role != Role.SYSTEM else ticket.assignee
 
+    clocks: Any = SimpleLazyObject(lambda: {c.target: c for c in
+                                            SlaClock.objects.filter(ticket=ticket)})
+
     def due(target: str) -> Callable[[], str]:
-        return lambda: _when(SlaClock.objects.filter(ticket=ticket, target=target)
-                             .values_list("due_at", flat=True).first(), zone)
+        return lambda: _when(clocks[target].due_at if target in clocks else None, zone)
 
     return {
         "ref": ticket.ref, "title": ticket.title,
@@ -106,7 +107,7 @@ def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
         "root_cause": ticket.root_cause, "resolution": ticket.resolution,
         "escalation": latest,
         "escalation_team": lambda: latest.team.name if latest else "",
-        "next_update_at": lambda: _when(_next_update(ticket), zone),
+        "next_update_at": lambda: _when(_next_update(ticket, clocks), zone),
         "ack_due": due(Target.ACK),
         "resolve_due": due(Target.RESOLVE),
         "rating_link": lambda: rating_link(ticket),
