@@ -61,7 +61,8 @@ def fan_out(*, ticket: Ticket, actor: User, new: bool = False) -> list[str]:
     told: list[str] = []
     if policy.send_ack and (new or not _already_acknowledged(ticket)):
         ack = render(key=TemplateKey.ACK, ticket=ticket)
-        add_message(ticket=ticket, actor=system_user(), kind=MessageKind.REPLY, body=ack.body,
+        author = actor if actor.role == Role.SYSTEM else system_user()
+        add_message(ticket=ticket, actor=author, kind=MessageKind.REPLY, body=ack.body,
                     template=TemplateKey.ACK)
         told.append("requester (ACK)")
     if policy.notify_managers:

@@ -87,6 +87,7 @@ def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
         lambda: ticket.escalations.order_by("-created_at").first())
     person = agent if agent is not None and agent.role != Role.SYSTEM else ticket.assignee
 
+    groups: Any = SimpleLazyObject(lambda: list(ticket.impact_groups.all()))
     clocks: Any = SimpleLazyObject(lambda: {c.target: c for c in
                                             SlaClock.objects.filter(ticket=ticket)})
 
@@ -100,9 +101,8 @@ def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
         "requester_name": ticket.requester.display_name,
         "agent_name": person.display_name if person else SUPPORT_TEAM.get(language, ""),
         "affected_users": ticket.affected_users,
-        "affected_groups": lambda: ", ".join(f"{g.name} ({g.affected})"
-                                             for g in ticket.impact_groups.all()),
-        "impact_summary": lambda: impact_summary(ticket),
+        "affected_groups": lambda: ", ".join(f"{g.name} ({g.affected})" for g in groups),
+        "impact_summary": lambda: impact_summary(ticket, groups),
         "workaround": ticket.workaround,
         "root_cause": ticket.root_cause, "resolution": ticket.resolution,
         "escalation": latest,

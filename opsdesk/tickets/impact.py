@@ -1,6 +1,6 @@
 """A ticket's impact: the facts classification reads, stored fields and groups, a summary."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from opsdesk.core.errors import InvalidInput
@@ -57,10 +57,11 @@ def store_groups(ticket: Ticket, groups: Sequence[tuple[str, int]]) -> None:
     )
 
 
-def impact_summary(ticket: Ticket) -> str:
-    """One line describing the ticket's impact."""
+def impact_summary(ticket: Ticket, groups_read: Iterable[ImpactGroup] | None = None) -> str:
+    """One line describing the ticket's impact (its groups as given, or read now)."""
     parts = [f"{ticket.affected_users} users"]
-    groups = ", ".join(f"{g.name}: {g.affected}" for g in ticket.impact_groups.all())
+    read = ticket.impact_groups.all() if groups_read is None else groups_read
+    groups = ", ".join(f"{g.name}: {g.affected}" for g in read)
     if groups:
         parts.append(groups)
     if ticket.blocking:
