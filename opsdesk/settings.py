@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "opsdesk.tickets",
     "opsdesk.notifications",
     "opsdesk.sla",
+    "opsdesk.duplicates",
     "opsdesk.inbound",
     "opsdesk.communications",
     "opsdesk.automation",
@@ -215,6 +216,9 @@ OPSDESK_CONFIG_CACHE_SECONDS = float(env("OPSDESK_CONFIG_CACHE_SECONDS", "5"))
 # than the window opens a follow-up ticket instead.
 OPSDESK_MAX_ATTACHMENT_BYTES = int(env("OPSDESK_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
 OPSDESK_REOPEN_WINDOW_DAYS = int(env("OPSDESK_REOPEN_WINDOW_DAYS", "7"))
+# Duplicate check: the score (0–1) from which an open ticket is a likely duplicate, and how many.
+OPSDESK_DUPLICATE_THRESHOLD = float(env("OPSDESK_DUPLICATE_THRESHOLD", "0.5"))
+OPSDESK_DUPLICATE_MAX = int(env("OPSDESK_DUPLICATE_MAX", "5"))
 # Minutes a person takes for a fix a playbook does by itself (automation metrics).
 OPSDESK_MANUAL_FIX_MINUTES = int(env("OPSDESK_MANUAL_FIX_MINUTES", "15"))
 

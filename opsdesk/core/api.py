@@ -79,12 +79,14 @@ def register_routers() -> None:
     """Attach each app's router (imported here so apps stay independent)."""
     from opsdesk.automation.api import router as automation_router
     from opsdesk.communications.api import router as communications_router
+    from opsdesk.duplicates.api import router as duplicates_router
     from opsdesk.playbooks.api import router as playbooks_router
     from opsdesk.sla.api import router as sla_router
     from opsdesk.tickets.api import router as tickets_router
     from opsdesk.tickets.api_checks import router as checks_router
     from opsdesk.tickets.api_escalations import router as escalations_router
 
+    api.add_router("", duplicates_router)  # /tickets/duplicate-check, before /tickets/{id}
     api.add_router("/tickets", tickets_router)
     api.add_router("", escalations_router)
     api.add_router("", checks_router)

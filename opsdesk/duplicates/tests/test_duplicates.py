@@ -1,0 +1,136 @@
+"""Likely duplicates among open tickets: the same outage reported three ways finds itself."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from opsdesk.duplicates.models import DuplicateCandidate, IndexedTerm
+from opsdesk.duplicates.services import find_duplicates, reindex
+from opsdesk.tickets import services, stages
+from opsdesk.tickets.services import Impact
+
+pytestmark = pytest.mark.django_db
+
+GROUPS = [("WEB102-HN", 20), ("DATA101-SG", 18), ("MOBILE201-HN", 15)]
+OUTAGE_EN = {
+    "title": "Exam submission fails for WEB102-HN and DATA101-SG",
+    "description": "Students cannot submit their final exams: every submission fails with "
+                   "'System error - please contact administrator'.",
+    "tags": ["LMS", "exam"],
+}
+OUTAGE_VI = {
+    "title": "Không nộp được bài thi cuối kỳ - lớp WEB102-HN",
+    "description": "Học sinh lớp WEB102-HN và DATA101-SG không nộp được bài thi, "
+                   "hệ thống báo lỗi 'System error'.",
+    "tags": ["LMS", "exam"],
+}
+OUTAGE_VI_PLAIN = {
+    "title": "Khong nop duoc bai thi cuoi ky - lop WEB102-HN",
+    "description": "Hoc sinh lop WEB102-HN va DATA101-SG khong nop duoc bai thi, "
+                   "he thong bao loi System error.",
+}
+UNRELATED = (
+    {"title": "Video lesson 3 not playing for MOBILE201", "description": "Buffers forever.",
+     "tags": ["video"]},
+    {"title": "Quên mật khẩu", "description": "Em quên mật khẩu tài khoản LMS."},
+    {"title": "Enrolment report needed for the Director by 5 PM",
+     "description": "Numbers per campus for a meeting today.", "tags": ["reporting"]},
+)
+
+
+@pytest.fixture
+def outage(make_ticket):
+    """The exam outage reported in English, Vietnamese, and Vietnamese without diacritics."""
+    english = make_ticket(**OUTAGE_EN, impact=Impact(groups=GROUPS))
+    vietnamese = make_ticket(**OUTAGE_VI, language="vi")
+    plain = make_ticket(**OUTAGE_VI_PLAIN, language="vi")
+    return english, vietnamese, plain
+
+
+def candidates_of(ticket):
+    return {c.candidate_id: c.score for c in DuplicateCandidate.objects.filter(ticket=ticket)}
+
+
+def test_the_same_outage_reported_three_ways_finds_each_other(outage):
+    english, vietnamese, plain = outage
+    assert set(candidates_of(plain)) == {english.pk, vietnamese.pk}
+    assert set(candidates_of(vietnamese)) == {english.pk, plain.pk}
+    assert set(candidates_of(english)) == {vietnamese.pk, plain.pk}  # the later reports too
+    assert candidates_of(plain)[vietnamese.pk] > 0.8  # the same words, diacritics or not
+    assert all(0.5 <= score <= 1 for score in candidates_of(english).values())
+
+
+def test_unrelated_tickets_are_not_candidates(make_ticket, outage):
+    others = [make_ticket(**fields) for fields in UNRELATED]
+    pairs = DuplicateCandidate.objects.filter(ticket__in=others)
+    assert not pairs.exists()
+    again = find_duplicates(title="Lesson video won't play", description="It buffers.")
+    assert [c.ticket_id for c in again] == [others[0].pk]
+
+
+def test_a_text_is_checked_before_its_ticket_exists(outage):
+    english, vietnamese, plain = outage
+    found = find_duplicates(title="khong nop duoc bai thi cuoi ky",
+                            description="hoc sinh lop WEB102-HN bao loi System error")
+    assert [c.ticket_id for c in found] == [plain.pk, vietnamese.pk, english.pk]
+    assert found == sorted(found, key=lambda c: -c.score)
+
+
+@pytest.mark.parametrize("to", ["resolved", "closed", "cancelled"])
+def test_a_ticket_no_longer_open_is_not_a_candidate(agent, make_ticket, to):
+    earlier = make_ticket(**OUTAGE_EN)
+    summary = stages.CloseSummary(root_cause="pool", resolution="rolled back")
+    for stage in ("resolved", "closed") if to == "closed" else (to,):
+        stages.change_stage(ticket=earlier, actor=agent, to=stage, summary=summary,
+                            waive_verification="checked by phone")
+    assert not IndexedTerm.objects.filter(ticket=earlier).exists()
+    later = make_ticket(**OUTAGE_VI)
+    assert candidates_of(later) == {}
+    assert earlier.pk not in {c.ticket_id for c in find_duplicates(**OUTAGE_EN)}
+
+
+def test_a_reopened_ticket_is_a_candidate_again(agent, make_ticket):
+    earlier = make_ticket(**OUTAGE_EN)
+    stages.change_stage(ticket=earlier, actor=agent, to="resolved", waive_verification="ok")
+    stages.change_stage(ticket=earlier, actor=agent, to="in_progress")
+    assert [c.ticket_id for c in find_duplicates(**OUTAGE_VI)] == [earlier.pk]
+
+
+def test_a_new_title_is_indexed(agent, make_ticket, outage):
+    english = outage[0]
+    services.update_ticket(ticket=english, actor=agent, title="Enrolment report for the Director")
+    terms = set(IndexedTerm.objects.filter(ticket=english).values_list("term", flat=True))
+    assert {"enrolment", "director"} <= terms
+    assert IndexedTerm.objects.filter(ticket=english, term="report").count() == 1  # no copies
+    found = find_duplicates(title="Enrolment report for the Director",
+                            description=OUTAGE_EN["description"], groups=["WEB102-HN"])
+    assert [c.ticket_id for c in found][:1] == [english.pk]
+
+
+def test_reindex_finds_the_same_duplicates_again(outage):
+    before = set(DuplicateCandidate.objects.values_list("ticket_id", "candidate_id"))
+    DuplicateCandidate.objects.all().delete()
+    IndexedTerm.objects.all().delete()
+    assert reindex() == (3, 3)
+    assert set(DuplicateCandidate.objects.values_list("ticket_id", "candidate_id")) == before
+
+
+def test_reindex_in_bulk_weighs_terms_as_one_by_one_does(outage):
+    one_by_one = dict(IndexedTerm.objects.values_list("ticket_id", "doc_weight"))
+    assert reindex(candidates=False) == (3, 0)
+    in_bulk = dict(IndexedTerm.objects.values_list("ticket_id", "doc_weight"))
+    assert set(in_bulk) == set(one_by_one)
+    assert len(DuplicateCandidate.objects.all()) == 6  # kept
+
+
+def test_checking_a_new_ticket_costs_a_few_queries_whatever_the_number_of_tickets(make_ticket):
+    from opsdesk.duplicates.services import index_ticket
+
+    for i in range(20):
+        make_ticket(title=f"Gradebook shows wrong scores for class {i}", tags=["gradebook"])
+    ticket = make_ticket(**OUTAGE_EN)
+    IndexedTerm.objects.filter(ticket=ticket).delete()
+    with CaptureQueriesContext(connection) as queries:
+        found = index_ticket(ticket=ticket, tags=["LMS", "exam"])
+    # document frequencies, pool, scoring, groups read, terms inserted (no duplicates found)
+    assert len(queries) <= 5 and found == []
