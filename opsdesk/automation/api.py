@@ -5,16 +5,16 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from opsdesk.accounts.models import Role, User
+from opsdesk.accounts.models import User
 from opsdesk.core.auth import caller, require_desk_staff
 from opsdesk.core.errors import InvalidInput, NotFound
 from opsdesk.core.pagination import decode_cursor, encode_cursor, page_size
 from opsdesk.tickets.api import ERRORS
-from opsdesk.tickets.models import Message, MessageKind, Ticket
+from opsdesk.tickets.models import Ticket
 
 from . import services
-from .engine import rehearse, rules_for
-from .models import AutomationRun, Rule, RunOutcome, Trigger
+from .engine import rules_for
+from .models import AutomationRun, Rule, RunOutcome
 from .schemas import (
     DryRunIn,
     DryRunOut,
@@ -106,14 +106,9 @@ def _ticket(ticket_id: int) -> Ticket:
 
 
 def _dry_run(user: User, ticket: Ticket, rules: list[Rule], trigger: str,
-          sla_target: str | None) -> dict[str, Any]:
-    message = None
-    if trigger == Trigger.MESSAGE_RECEIVED:  # as if the requester's latest reply just came in
-        message = (Message.objects.filter(ticket=ticket, kind=MessageKind.REPLY,
-                                          author__role=Role.REQUESTER)
-                   .order_by("-created_at", "-id").first())
-    runs = rehearse(ticket=ticket, rules=rules, trigger=trigger, actor=user, message=message,
-                    extra={"sla_target": sla_target} if sla_target else None)
+             sla_target: str | None) -> dict[str, Any]:
+    runs = services.what_would_happen(ticket=ticket, rules=rules, trigger=trigger, actor=user,
+                                      sla_target=sla_target)
     return {"ticket_id": ticket.pk, "trigger": trigger,
             "matched": [r.rule_id for r in runs if r.outcome == RunOutcome.MATCHED],
             "runs": [run_out(r) for r in runs]}

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from opsdesk.accounts.models import Role, User
 from opsdesk.core.errors import Forbidden, InvalidInput
+from opsdesk.tickets.models import Message, MessageKind, Ticket
 
-from .models import Rule
+from .models import AutomationRun, Rule, Trigger
 from .validation import problems_in
 
 RULE_FIELDS = ("name", "description", "position", "enabled", "trigger", "conditions", "actions",
@@ -34,13 +35,47 @@ def change_rule(*, rule: Rule, actor: User, **changes: Any) -> Rule:
         if name not in RULE_FIELDS:
             raise InvalidInput(f"A rule has no field {name!r}.", fields={name: "unknown"})
         setattr(rule, name, value)
+    if set(changes) == {"enabled"} and not rule.enabled:  # a broken rule can still be stopped
+        rule.updated_at = timezone.now()
+        rule.save(update_fields=["enabled", "updated_at"])
+        return rule
     return _save(rule)
+
+
+def move_rule(*, rule: Rule, actor: User, by: int) -> Rule:
+    """Move a rule `by` places among its trigger's rules (-1: one earlier), renumbering them."""
+    require_rule_editor(actor)
+    with transaction.atomic():
+        rules = list(Rule.objects.select_for_update().filter(trigger=rule.trigger)
+                     .order_by("position", "id"))
+        index = next(i for i, r in enumerate(rules) if r.pk == rule.pk)
+        rules.insert(max(0, min(len(rules) - 1, index + by)), rules.pop(index))
+        now = timezone.now()
+        for position, each in enumerate(rules, start=1):
+            if each.position != position:
+                Rule.objects.filter(pk=each.pk).update(position=position, updated_at=now)
+    rule.refresh_from_db()
+    return rule
 
 
 def delete_rule(*, rule: Rule, actor: User) -> None:
     """Remove a rule; its runs stay, under the rule's name."""
     require_rule_editor(actor)
     rule.delete()
+
+
+def what_would_happen(*, ticket: Ticket, rules: list[Rule], trigger: str, actor: User,
+                      sla_target: str | None = None) -> list[AutomationRun]:
+    """Dry runs of these rules on the ticket as if `trigger` happened now; nothing changes."""
+    from .engine import rehearse
+
+    message = None
+    if trigger == Trigger.MESSAGE_RECEIVED:  # as if the requester's latest reply just came in
+        message = (Message.objects.filter(ticket=ticket, kind=MessageKind.REPLY,
+                                          author__role=Role.REQUESTER)
+                   .order_by("-created_at", "-id").first())
+    return rehearse(ticket=ticket, rules=rules, trigger=trigger, actor=actor, message=message,
+                    extra={"sla_target": sla_target} if sla_target else None)
 
 
 def _save(rule: Rule) -> Rule:

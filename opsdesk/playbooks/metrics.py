@@ -107,16 +107,16 @@ def automation_metrics(*, since: datetime | None = None,
     for row in real.order_by().values("kind", "outcome").annotate(n=Count("id")):
         found.runs.setdefault(row["kind"], {})[row["outcome"]] = row["n"]
     playbook_runs = real.filter(kind="playbook")
-    for row in (playbook_runs.order_by().values("name", "result__outcome")
-                .annotate(n=Count("id"))):
-        outcome = str(row["result__outcome"] or "running")
-        found.playbook_results.setdefault(row["name"], {})[outcome] = row["n"]
+    for result in (playbook_runs.order_by().values("name", "result__outcome")
+                   .annotate(n=Count("id"))):
+        outcome = str(result["result__outcome"] or "running")
+        found.playbook_results.setdefault(result["name"], {})[outcome] = result["n"]
     fixed = playbook_runs.filter(result__outcome="resolved")
-    for row in fixed.order_by().values("name").annotate(n=Count("id")):
-        minutes = minutes_per_manual_fix(row["name"])
-        found.minutes_per_fix[row["name"]] = minutes
-        found.fixed_runs += row["n"]
-        found.minutes_saved += row["n"] * minutes
+    for fixes in fixed.order_by().values("name").annotate(n=Count("id")):
+        minutes = minutes_per_manual_fix(fixes["name"])
+        found.minutes_per_fix[fixes["name"]] = minutes
+        found.fixed_runs += fixes["n"]
+        found.minutes_saved += fixes["n"] * minutes
     _login_recovery_tickets(found, since, until)
     return found
 

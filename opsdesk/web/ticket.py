@@ -74,7 +74,7 @@ def _page(request: HttpRequest, ticket: Ticket, status: int = 200,
     return render(request, "web/ticket.html", {
         "ticket": ticket, "clocks": clocks, "entries": entries[earlier:], "earlier": earlier,
         "phases": phases(ticket), "checks": ticket.checks.all(),
-        "runs": ticket.automation_runs.prefetch_related("steps")[:10],
+        "runs": ticket.automation_runs.select_related("actor").prefetch_related("steps")[:10],
         "escalations": ticket.escalations.select_related("team").prefetch_related("responses"),
         **forms_,
     }, status=status)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import ticket, views
+from . import rules, runs, ticket, views
 
 app_name = "web"
 urlpatterns = [
@@ -17,4 +17,13 @@ urlpatterns = [
     path("tickets/<int:pk>/escalations/<int:escalation_id>/responses", ticket.post_response,
          name="response"),
     path("tickets/<int:pk>/checks/<int:check_id>", ticket.post_check, name="check"),
+    path("tickets/<int:pk>/playbooks", runs.post_playbook, name="playbook"),
+    path("tickets/<int:pk>/automation-runs/<int:run_id>/retry", runs.post_retry,
+         name="run_retry"),
+    path("rules/", rules.rules_page, name="rules"),
+    path("rules/new", rules.new_rule, name="rule_new"),
+    path("rules/test", rules.test_rule, name="rule_test"),
+    path("rules/<int:pk>/", rules.edit_rule, name="rule_edit"),
+    path("rules/<int:pk>/toggle", rules.toggle_rule, name="rule_toggle"),
+    path("rules/<int:pk>/move", rules.move_rule, name="rule_move"),
 ]
