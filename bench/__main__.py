@@ -7,10 +7,13 @@ import sys
 from dataclasses import asdict
 
 BENCHMARKS = {
+    "api-create": "bench.api_create",
     "email-ingest": "bench.email_ingest",
     "login-recovery": "bench.login_recovery",
+    "peer": "bench.peer",
     "sla-scan": "bench.sla_scan",
     "web-pages": "bench.web_pages",
+    "web-rss": "bench.web_rss",
 }
 
 

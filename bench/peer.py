@@ -1,0 +1,294 @@
+"""opsdesk and django-helpdesk 2.6.1 side by side, in one run, on the same PostgreSQL, with
+the same clients and server settings (issue 7: opsdesk ≥ 3× the peer on API ticket creation
+and on email ingestion).
+
+The peer is set up and measured by its own scripts (`setup.sh`, `bench_create.py`,
+`bench_email.py` in the folder given by --peer-dir, by default the shared
+`peers/django-helpdesk/`); the same scripts drive opsdesk: `bench_create.py --no-server`
+against opsdesk's gunicorn, `bench_email.py --ingest-cmd 'opsdesk mail ingest-dir …'`.
+Repetitions alternate between the two products, so a burst of load from elsewhere on the
+machine falls on both. Then both databases are topped up to --read-tickets tickets (bulk
+inserts) and one client reads one ticket and a list page of 50 from each API.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .harness import RESULTS, Report, Timing
+from .server import LOOPBACK, Server, free_port, fresh_postgres_database, sequential
+from .setup_django import setup
+
+DEFAULT_PEER_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "peers" / \
+    "django-helpdesk"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/opsdesk_bench_peer"
+DH_VENV = Path(os.environ.get("DH_VENV", "/tmp/dh-venv"))
+DH_PROJECT = Path(os.environ.get("DH_PROJECT", "/tmp/dh-project"))
+OUT = RESULTS / "peer"
+
+# What bench_create.py POSTs to opsdesk: a ticket as an LMS would send it, one new requester
+# per ticket as the peer gets a new submitter_email per ticket ("{i}" = request index).
+OPSDESK_PAYLOAD = json.dumps({
+    "title": "Không nộp được bài kiểm tra - lớp WEB102-HN ({i})",
+    "description": "Students of WEB102-HN see an error when they press Submit.\n"
+                   "Học viên lớp WEB102-HN không nộp được bài.",
+    "requester": {"name": "Teacher {i}", "email": "teacher{i}@campus.example.edu.vn",
+                  "role": "teacher"},
+    "language": "vi", "tags": ["exam", "LMS"],
+    "impact": {"affected_users": 25, "groups": [{"name": "WEB102-HN", "affected": 25}],
+               "blocking": True, "scope": "group"},
+}, ensure_ascii=False)
+
+PEER_TOP_UP = """
+from helpdesk.models import Queue, Ticket
+queue = Queue.objects.get(slug="support")
+need = {target} - Ticket.objects.count()
+Ticket.objects.bulk_create([Ticket(queue=queue, title=f"Bulk ticket {{i}}",
+    description="Generated for the read benchmark.", submitter_email=f"bulk{{i}}@example.com",
+    priority=3) for i in range(max(0, need))], batch_size=2000)
+print("RESULT", Ticket.objects.count(), Ticket.objects.order_by("id").values_list("id",
+      flat=True)[Ticket.objects.count() // 2])
+"""
+
+
+def _run(cmd: list[str], *, log: Path, cwd: Path | None = None,
+         env: dict[str, str] | None = None, timeout: float = 1800) -> str:
+    """Run a command, keep its output in `log`, fail loudly with its tail."""
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    proc = subprocess.run(cmd, cwd=cwd, env={**base, **(env or {})}, text=True,
+                          capture_output=True, timeout=timeout)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as fh:
+        fh.write(f"$ {shlex.join(cmd)}\n{proc.stdout}{proc.stderr}\n")
+    if proc.returncode:
+        raise RuntimeError(f"{shlex.join(cmd)} failed ({proc.returncode}):\n"
+                           f"{proc.stderr[-2000:] or proc.stdout[-2000:]}")
+    return proc.stdout
+
+
+def _median(reps: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(float(r[key]) for r in reps)
+
+
+def run(argv: list[str]) -> Report:
+    parser = argparse.ArgumentParser(prog="python -m bench peer")
+    parser.add_argument("--peer-dir", type=Path, default=DEFAULT_PEER_DIR,
+                        help="django-helpdesk's setup and benchmark scripts")
+    parser.add_argument("--database-url", default=DEFAULT_URL,
+                        help="opsdesk's database for this run (recreated)")
+    parser.add_argument("--skip-setup", action="store_true",
+                        help="Reuse both databases as they are (no setup.sh, no recreate).")
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--create-count", type=int, default=1000, help="tickets per rep")
+    parser.add_argument("--create-reps", type=int, default=2)
+    parser.add_argument("--email-count", type=int, default=500, help="messages per rep")
+    parser.add_argument("--email-reps", type=int, default=2)
+    parser.add_argument("--read-tickets", type=int, default=10_000)
+    parser.add_argument("--read-runs", type=int, default=8)
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=("create", "email", "read"), help="Leave a part out.")
+    args = parser.parse_args(argv)
+    peer_dir: Path = args.peer_dir.resolve()
+    if not (peer_dir / "bench_create.py").exists():
+        raise SystemExit(f"No peer scripts in {peer_dir} (--peer-dir)")
+    OUT.mkdir(parents=True, exist_ok=True)
+    log = OUT / "peer.log"
+    log.write_text("")
+    started = time.monotonic()
+
+    # 1. Both products on empty databases of their own, same PostgreSQL cluster.
+    os.environ["DATABASE_URL"] = args.database_url
+    if not args.skip_setup:
+        _run(["bash", str(peer_dir / "setup.sh")], log=log,
+             env={"DH_DB": "postgres", "DH_RESET": "1"}, timeout=900)
+        fresh_postgres_database(args.database_url)
+    setup(args.database_url)
+
+    from django.db import connections
+
+    from opsdesk.tickets.models import Ticket
+
+    from .api_create import agent_token
+
+    token = agent_token()
+    peer_info = json.loads((DH_PROJECT / "bench.postgres.json").read_text())
+    connections.close_all()
+
+    report = Report(benchmark="peer", setup={
+        "peer": f"django-helpdesk 2.6.1 ({peer_dir})", "database": "PostgreSQL, both",
+        "server": f"gunicorn, {args.workers} sync workers each, 127.0.0.1, DEBUG off",
+        "clients": args.threads})
+    figures: dict[str, Any] = {}
+
+    if "create" not in args.skip:
+        figures["create"] = _create(args, peer_dir, token, log, Ticket)
+    if "email" not in args.skip:
+        figures["email"] = _email(args, peer_dir, log, Ticket)
+    if "read" not in args.skip:
+        figures["read"] = _read(args, token, peer_info, log)
+
+    _summarise(report, figures)
+    report.setup["details"] = {part: {k: [asdict(t) if isinstance(t, Timing) else t
+                                          for t in v] if isinstance(v, list) else v
+                                      for k, v in value.items()}
+                               for part, value in figures.items()}
+    report.setup["minutes"] = round((time.monotonic() - started) / 60, 1)
+    return report
+
+
+def _create(args: argparse.Namespace, peer_dir: Path, token: str, log: Path,
+            ticket_model: Any) -> dict[str, Any]:
+    """API ticket creation: bench_create.py against each product, reps alternating."""
+    common = ["--count", str(args.create_count), "--threads", str(args.threads), "--reps", "1"]
+    peer_reps, ours_reps = [], []
+    for rep in range(1, args.create_reps + 1):
+        out = OUT / f"create-peer-{rep}.json"
+        _run([sys.executable, str(peer_dir / "bench_create.py"), "--db", "postgres",
+              "--workers", str(args.workers), *common, "--json", str(out)], log=log)
+        peer_reps += json.loads(out.read_text())["reps"]
+
+        out = OUT / f"create-opsdesk-{rep}.json"
+        before = ticket_model.objects.count()
+        with Server.opsdesk(workers=args.workers, worker_class="sync",
+                            name="peer-opsdesk") as server:
+            _run([sys.executable, str(peer_dir / "bench_create.py"), "--no-server",
+                  "--url", f"http://{LOOPBACK}:{server.port}/api/v1/tickets",
+                  "--header", f"Authorization: Bearer {token}", "--payload", OPSDESK_PAYLOAD,
+                  *common, "--json", str(out)], log=log)
+        result = json.loads(out.read_text())["reps"][0]
+        result["db_tickets_created"] = ticket_model.objects.count() - before
+        warmup = 20  # bench_create.py's untimed warm-up POSTs, which create tickets too
+        result["db_check_ok"] = result["db_tickets_created"] == result["ok"] + warmup
+        ours_reps.append(result)
+    from django.db import connections
+
+    connections.close_all()
+    return {"peer": peer_reps, "opsdesk": ours_reps}
+
+
+def _email(args: argparse.Namespace, peer_dir: Path, log: Path,
+           ticket_model: Any) -> dict[str, Any]:
+    """Email ingestion: bench_email.py's messages, the peer's get_email, `opsdesk mail
+    ingest-dir` (a fresh process each time: both figures include start-up)."""
+    opsdesk = Path(sys.executable).with_name("opsdesk")
+    maildir = Path("/tmp/opsdesk-bench-maildir/")
+    common = ["--count", str(args.email_count), "--reps", "1"]
+    peer_reps, ours_reps = [], []
+    for rep in range(1, args.email_reps + 1):
+        out = OUT / f"email-peer-{rep}.json"
+        _run([sys.executable, str(peer_dir / "bench_email.py"), "--db", "postgres", *common,
+              "--json", str(out)], log=log)
+        peer_reps += json.loads(out.read_text())["reps"]
+
+        out = OUT / f"email-opsdesk-{rep}.json"
+        before = ticket_model.objects.count()
+        command = f"{shlex.quote(str(opsdesk))} mail ingest-dir --delete {{dir}} > /dev/null"
+        _run([sys.executable, str(peer_dir / "bench_email.py"), "--maildir", str(maildir),
+              "--ingest-cmd", command, *common, "--json", str(out)], log=log)
+        result = json.loads(out.read_text())["reps"][0]
+        result["created"] = ticket_model.objects.count() - before
+        result["check_ok"] = result["created"] == args.email_count and not result["files_left"]
+        ours_reps.append(result)
+    from django.db import connections
+
+    connections.close_all()
+    return {"peer": peer_reps, "opsdesk": ours_reps}
+
+
+def _read(args: argparse.Namespace, token: str, peer_info: dict[str, Any],
+          log: Path) -> dict[str, Any]:
+    """One ticket and a list page of 50 at --read-tickets tickets, one client, p50/p99."""
+    from django.db import connection
+
+    from opsdesk.tickets.models import Ticket
+
+    from .generate import many_tickets
+
+    need = args.read_tickets - Ticket.objects.count()
+    if need > 0:  # many_tickets(n) ensures n generated tickets: count those already there
+        generated = Ticket.objects.filter(created_by__email__startswith="bench.agent").count()
+        many_tickets(generated + need)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    total = Ticket.objects.count()
+    middle = Ticket.objects.order_by("pk").values_list("pk", flat=True)[total // 2]
+    connection.close()
+    out = _run([str(DH_VENV / "bin" / "python"), "manage.py", "shell", "--no-imports", "-c",
+                PEER_TOP_UP.format(target=args.read_tickets)], cwd=DH_PROJECT, log=log,
+               env={"DH_DB": "postgres"})
+    peer_total, peer_middle = (int(v) for v in out.split("RESULT", 1)[1].split())
+
+    ours_headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    with Server.opsdesk(workers=args.workers, worker_class="sync",
+                        name="peer-opsdesk") as server:
+        ours = [sequential(server.port, ("GET", f"/api/v1/tickets/{middle}", None),
+                           runs=args.read_runs, headers=ours_headers,
+                           name=f"opsdesk: GET one ticket ({total:,} tickets)"),
+                sequential(server.port, ("GET", "/api/v1/tickets?limit=50", None),
+                           runs=args.read_runs, headers=ours_headers,
+                           name="opsdesk: GET list page of 50")]
+    port = free_port()
+    peer_headers = {"Authorization": f"Token {peer_info['token']}", "Accept": "application/json"}
+    peer_server = Server([str(DH_VENV / "bin" / "gunicorn"), "dhproj.wsgi:application", "-w",
+                          str(args.workers), "-b", f"{LOOPBACK}:{port}", "--timeout", "300"],
+                         port=port, cwd=DH_PROJECT,
+                         env={"DH_DB": "postgres", "DJANGO_SETTINGS_MODULE": "dhproj.settings"},
+                         log=OUT / "peer-gunicorn.log", ready_path="/helpdesk/api/")
+    with peer_server:
+        peer = [sequential(port, ("GET", f"/helpdesk/api/tickets/{peer_middle}/", None),
+                           runs=args.read_runs, headers=peer_headers, warmup=1,
+                           name=f"peer: GET one ticket ({peer_total:,} tickets)"),
+                sequential(port, ("GET", "/helpdesk/api/tickets/?page_size=50", None),
+                           runs=args.read_runs, headers=peer_headers, warmup=1,
+                           name="peer: GET list page of 50")]
+    return {"opsdesk_tickets": total, "peer_tickets": peer_total, "opsdesk": ours,
+            "peer": peer}
+
+
+def _summarise(report: Report, figures: dict[str, Any]) -> None:
+    if "create" in figures:
+        peer, ours = figures["create"]["peer"], figures["create"]["opsdesk"]
+        row = {key: (_median(ours, key), _median(peer, key))
+               for key in ("tickets_per_s", "p50_ms", "p99_ms")}
+        report.setup["API create, tickets/s (opsdesk | peer)"] = row["tickets_per_s"]
+        report.setup["API create, per rep (opsdesk | peer)"] = (
+            [r["tickets_per_s"] for r in ours], [r["tickets_per_s"] for r in peer])
+        report.setup["API create, database checks"] = (
+            f"opsdesk {'OK' if all(r['db_check_ok'] for r in ours) else 'MISMATCH'}, "
+            f"peer {'OK' if all(r.get('db_check_ok') for r in peer) else 'MISMATCH'}")
+        report.timings += [
+            Timing(f"{who}: POST a ticket, {len(reps)} × {reps[0]['ok']}", sum(r["ok"] for r in
+                   reps), _median(reps, "p50_ms"), _median(reps, "p99_ms"),
+                   _median(reps, "mean_ms")) for who, reps in (("opsdesk", ours), ("peer", peer))]
+        for key, (a, b) in row.items():
+            report.ratios[f"create {key} opsdesk ÷ peer"] = a / b
+        ratio = row["tickets_per_s"][0] / row["tickets_per_s"][1]
+        report.verdicts["opsdesk ≥ 3× peer, API creation"] = \
+            "met" if ratio >= 3 else f"MISSED ({ratio:.2f}×)"
+    if "email" in figures:
+        peer, ours = figures["email"]["peer"], figures["email"]["opsdesk"]
+        a, b = _median(ours, "msgs_per_s_incl_startup"), _median(peer, "msgs_per_s_incl_startup")
+        report.setup["email, messages/s incl. start-up (opsdesk | peer)"] = (a, b)
+        report.setup["email, peer messages/s without start-up"] = _median(peer, "msgs_per_s")
+        report.setup["email, checks"] = (
+            f"opsdesk {'OK' if all(r['check_ok'] for r in ours) else 'MISMATCH'}, "
+            f"peer {'OK' if all(r.get('check_ok') for r in peer) else 'MISMATCH'}")
+        report.ratios["email messages/s opsdesk ÷ peer"] = a / b
+        report.verdicts["opsdesk ≥ 3× peer, email ingestion"] = \
+            "met" if a / b >= 3 else f"MISSED ({a / b:.2f}×)"
+    if "read" in figures:
+        read = figures["read"]
+        report.timings += read["opsdesk"] + read["peer"]
+        for n, what in enumerate(("one ticket", "list page")):
+            ours, peer = read["opsdesk"][n], read["peer"][n]
+            report.ratios[f"read {what} p50 opsdesk ÷ peer"] = ours.p50_ms / peer.p50_ms
+            report.ratios[f"read {what} p99 opsdesk ÷ peer"] = ours.p99_ms / peer.p99_ms

@@ -1,0 +1,289 @@
+"""Benchmarks over HTTP: opsdesk's real server (gunicorn, as `opsdesk serve` starts it) and
+load generators that only ever talk to loopback, bounded in count and time."""
+
+import http.client
+import json
+import math
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .harness import RESULTS, Timing
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((LOOPBACK, 0))
+        return int(s.getsockname()[1])
+
+
+def fresh_postgres_database(url: str) -> None:
+    """Drop and create the database of `url` (a benchmark's own, never the product's)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    assert "bench" in name, f"refusing to drop {name!r}: not a benchmark database"
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def machine_busy_s() -> float:
+    """CPU-seconds the whole machine has been busy (all processes, all cores)."""
+    with open("/proc/stat") as fh:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+            int, fh.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def gunicorn_command(*, bind: str, workers: int, worker_class: str) -> list[str]:
+    """`opsdesk serve`'s gunicorn command line, with the worker class made explicit:
+    `gthread` is what `opsdesk serve` runs, `sync` what the peer runs."""
+    from opsdesk.core.management.commands.serve import gunicorn_argv
+
+    argv = gunicorn_argv(bind=bind, workers=workers)
+    if worker_class != "gthread":
+        at = argv.index("--worker-class")
+        argv[at + 1] = worker_class
+        at = argv.index("--threads")
+        del argv[at:at + 2]
+    return argv
+
+
+class Server:
+    """A gunicorn process tree started by the benchmark and stopped by its own PID."""
+
+    def __init__(self, argv: list[str], *, port: int, env: dict[str, str] | None = None,
+                 cwd: str | Path = ROOT, log: Path, ready_path: str = "/healthz") -> None:
+        self.port, self.log, self.ready_path = port, log, ready_path
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self._log_file = log.open("wb")
+        self.proc = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **(env or {})},
+                                     stdout=self._log_file, stderr=subprocess.STDOUT)
+
+    @classmethod
+    def opsdesk(cls, *, workers: int = 2, worker_class: str = "sync",
+                env: dict[str, str] | None = None, name: str = "opsdesk") -> "Server":
+        port = free_port()
+        argv = gunicorn_command(bind=f"{LOOPBACK}:{port}", workers=workers,
+                                worker_class=worker_class)
+        # Production settings: DEBUG off (its default), persistent connections (default).
+        env = {"OPSDESK_DEBUG": "0", "DJANGO_SETTINGS_MODULE": "opsdesk.settings", **(env or {})}
+        return cls(argv, port=port, env=env, log=RESULTS / f"{name}-gunicorn.log")
+
+    def __enter__(self) -> "Server":
+        self.wait_ready()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); see {self.log}")
+            try:
+                conn = http.client.HTTPConnection(LOOPBACK, self.port, timeout=5)
+                conn.request("GET", self.ready_path)
+                if conn.getresponse().status < 500:
+                    conn.close()
+                    # both workers up: each answers with its own process
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"gunicorn not ready after {timeout:.0f} s; see {self.log}")
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn worker processes (children of the master)."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                    pids.append(int(entry.name))
+        return sorted(pids)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self._log_file.close()
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list (as the peer's scripts compute it)."""
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
+
+
+@dataclass
+class LoadResult:
+    sent: int = 0
+    ok: int = 0
+    wall_s: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    machine_busy_cpu_s: float = 0.0
+
+    @property
+    def per_s(self) -> float:
+        return self.ok / self.wall_s if self.wall_s else 0.0
+
+    def timing(self, name: str) -> Timing:
+        lat = sorted(self.latencies_ms)
+        return Timing(name, len(lat), percentile(lat, 50), percentile(lat, 99),
+                      statistics.fmean(lat) if lat else float("nan"))
+
+    def summary(self) -> dict[str, Any]:
+        lat = sorted(self.latencies_ms)
+        return {"sent": self.sent, "ok": self.ok, "wall_s": round(self.wall_s, 2),
+                "per_s": round(self.per_s, 1), "p50_ms": round(percentile(lat, 50), 1),
+                "p99_ms": round(percentile(lat, 99), 1), "statuses": self.statuses,
+                "errors": self.errors, "machine_busy_cpu_s": round(self.machine_busy_cpu_s, 1)}
+
+
+Request = tuple[str, str, bytes | None]  # method, path, body
+
+
+def _send(conn: http.client.HTTPConnection, request: Request,
+          headers: dict[str, str]) -> tuple[int, bytes]:
+    method, path, body = request
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def _record(result: LoadResult, lock: threading.Lock, status: int | str, data: bytes,
+            ms: float) -> None:
+    with lock:
+        result.statuses[str(status)] = result.statuses.get(str(status), 0) + 1
+        if isinstance(status, int) and 200 <= status < 300:
+            result.ok += 1
+            result.latencies_ms.append(ms)
+        elif len(result.errors) < 5:
+            result.errors.append(f"{status}: {data[:200]!r}")
+
+
+def closed_loop(port: int, make: Callable[[int], Request], *, count: int, threads: int,
+                headers: dict[str, str], duration: float = 300) -> LoadResult:
+    """`threads` clients, each sending its next request as soon as the last one is answered,
+    until `count` requests were sent or `duration` seconds passed."""
+    result, lock = LoadResult(), threading.Lock()
+    deadline = time.monotonic() + duration
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(LOOPBACK, port, timeout=60)
+        while time.monotonic() < deadline:
+            with lock:
+                if result.sent >= count:
+                    break
+                i = result.sent
+                result.sent += 1
+            request = make(i)
+            start = time.perf_counter()
+            try:
+                status, data = _send(conn, request, headers)
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                status, data = "exception", repr(exc).encode()
+            _record(result, lock, status, data, (time.perf_counter() - start) * 1000)
+        conn.close()
+
+    _run_threads(result, [threading.Thread(target=client) for _ in range(threads)])
+    return result
+
+
+def fixed_rate(port: int, make: Callable[[int], Request], *, rate: float, seconds: float,
+               headers: dict[str, str], threads: int = 16) -> LoadResult:
+    """An open loop: request i is due at start + i / rate whatever the server's pace, and its
+    latency counts from that moment (a slow answer delays the next ones: that counts too)."""
+    count = max(1, round(rate * seconds))
+    result, lock = LoadResult(), threading.Lock()
+    start = time.perf_counter() + 0.05
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(LOOPBACK, port, timeout=60)
+        while True:
+            with lock:
+                if result.sent >= count:
+                    break
+                i = result.sent
+                result.sent += 1
+            due = start + i / rate
+            request = make(i)
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            try:
+                status, data = _send(conn, request, headers)
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                status, data = "exception", repr(exc).encode()
+            _record(result, lock, status, data, (time.perf_counter() - due) * 1000)
+        conn.close()
+
+    _run_threads(result, [threading.Thread(target=client) for _ in range(threads)])
+    return result
+
+
+def _run_threads(result: LoadResult, threads: list[threading.Thread]) -> None:
+    busy = machine_busy_s()
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.wall_s = time.perf_counter() - start
+    result.machine_busy_cpu_s = machine_busy_s() - busy
+
+
+def sequential(port: int, request: Request, *, runs: int, headers: dict[str, str],
+               warmup: int = 2, name: str = "") -> Timing:
+    """One client, one request after another: p50/p99 of `request`."""
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=300)
+    samples = []
+    for n in range(warmup + runs):
+        start = time.perf_counter()
+        status, data = _send(conn, request, headers)
+        ms = (time.perf_counter() - start) * 1000
+        if not 200 <= status < 300:
+            raise RuntimeError(f"{request[0]} {request[1]} → {status}: {data[:300]!r}")
+        if n >= warmup:
+            samples.append(ms)
+    conn.close()
+    samples.sort()
+    return Timing(name or f"{request[0]} {request[1]}", runs, percentile(samples, 50),
+                  percentile(samples, 99), statistics.fmean(samples))
+
+
+def json_body(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def python() -> str:
+    return sys.executable
