@@ -166,3 +166,20 @@ def test_a_failed_run_is_retried_from_the_ticket_page(agent, connectors, lms_fak
     response = desk.post(f"/desk/tickets/{ticket.pk}/automation-runs/{run.pk}/retry",
                          follow=True)
     assert "only a failed run can be retried" in response.content.decode()
+
+
+def test_the_automation_pages_speak_vietnamese(agent, manager, rule, connectors,
+                                              scenario_ticket, settings):
+    settings.OPSDESK_LOGIN_RECOVERY_AUTO = False
+    rule("Gắn thẻ đăng nhập", conditions=LOGIN_WORDS)
+    ticket = scenario_ticket("105")
+    desk = client_for(manager)
+    desk.cookies["django_language"] = "vi"
+    page = desk.get("/desk/rules/").content.decode()
+    assert "Quy tắc tự động hoá" in page and "Yêu cầu được tạo" in page
+    assert "Đang bật" in page and "Điều gì sẽ xảy ra" in page
+    desk.post(f"/desk/tickets/{ticket.pk}/playbooks", {"playbook": "login_recovery",
+                                                      "mode": "dry_run"})
+    page = desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert "Chạy thử" in page and "Chạy kịch bản" in page and "đã giải quyết" in page
+    assert "Không có gì bị thay đổi" in page
