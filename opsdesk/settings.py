@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "opsdesk.automation",
     "opsdesk.connectors",
     "opsdesk.playbooks",
+    "opsdesk.reports",
     "opsdesk.web",
     "opsdesk.portal",
     "opsdesk.demo",

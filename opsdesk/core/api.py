@@ -81,6 +81,7 @@ def register_routers() -> None:
     from opsdesk.communications.api import router as communications_router
     from opsdesk.duplicates.api import router as duplicates_router
     from opsdesk.playbooks.api import router as playbooks_router
+    from opsdesk.reports.api import router as reports_router
     from opsdesk.sla.api import router as sla_router
     from opsdesk.tickets.api import router as tickets_router
     from opsdesk.tickets.api_checks import router as checks_router
@@ -94,6 +95,7 @@ def register_routers() -> None:
     api.add_router("", communications_router)
     api.add_router("", automation_router)
     api.add_router("", playbooks_router)
+    api.add_router("", reports_router)
 
 
 register_routers()
