@@ -15,6 +15,8 @@ register = template.Library()
 def result_label(run: Any) -> str:
     """What a run came to: a playbook's result (resolved, escalated…), else its outcome."""
     outcome = run.result.get("outcome") if run.kind == runner.KIND else None
+    if run.outcome == "failed" and outcome == "escalated":  # an outside system failed
+        return _("failed; escalated to an engineer")
     return outcome_label(str(outcome or run.outcome))
 
 
@@ -46,7 +48,7 @@ def as_json(value: Any) -> str:
     """Step input or output, readable: "—" when empty."""
     if not value:
         return "—"
-    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 @register.simple_tag
