@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 BENCHMARKS = {
     "api-create": "bench.api_create",
+    "duplicate-check": "bench.duplicate_check",
     "email-ingest": "bench.email_ingest",
     "login-recovery": "bench.login_recovery",
     "peer": "bench.peer",

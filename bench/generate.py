@@ -145,3 +145,135 @@ def many_tickets(count: int, *, seed: int = 11, batch: int = 10_000) -> int:
                                          for clock in _clocks(rng, t, now))
         made += size
     return made
+
+
+# Varied support requests in English and Vietnamese, for the duplicate check. Each pattern:
+# (English title, Vietnamese title, tags); descriptions are built from DESCRIPTIONS below.
+REQUESTS = (
+    ("Cannot submit the {work} in {group}", "Không nộp được {work_vi} lớp {group}",
+     ("LMS", "submission")),
+    ("{work_cap} page times out for {group}", "Trang {work_vi} bị treo - lớp {group}",
+     ("LMS", "performance")),
+    ("Video lesson {n} of {course} not playing", "Video bài {n} khóa {course} không phát được",
+     ("LMS", "video")),
+    ("{person} cannot log in to the LMS", "{person_vi} không đăng nhập được LMS",
+     ("LMS", "login")),
+    ("Gradebook shows wrong scores for the {work} in {group}",
+     "Bảng điểm sai điểm {work_vi} lớp {group}", ("LMS", "gradebook")),
+    ("Certificate not issued after finishing {course}",
+     "Chưa nhận được chứng chỉ sau khi học xong {course}", ("certificate",)),
+    ("Cannot upload the {file} for the {work}", "Không tải lên được {file_vi} cho {work_vi}",
+     ("LMS", "upload")),
+    ("Attendance not recorded for {group} on {day}", "Không ghi nhận điểm danh lớp {group} {day}",
+     ("attendance",)),
+    ("{course} not visible to enrolled students", "Học viên không thấy khóa học {course}",
+     ("LMS", "enrolment")),
+    ("Mobile app crashes when opening the {work}", "Ứng dụng bị văng khi mở {work_vi}",
+     ("mobile",)),
+    ("Payment for {course} not confirmed", "Chưa xác nhận thanh toán khóa {course}",
+     ("payment",)),
+    ("Zoom link missing for the {course} session on {day}",
+     "Thiếu link Zoom buổi học {course} {day}", ("schedule",)),
+    ("Account deactivated, {person} needs access again", "Tài khoản {person_vi} bị vô hiệu hóa",
+     ("LMS", "account")),
+    ("Feature request: {feature}", "Đề xuất tính năng: {feature_vi}", ("feature-request",)),
+)
+WORKS = (("assignment", "bài tập"), ("quiz", "bài kiểm tra"), ("final exam", "bài thi cuối kỳ"),
+         ("project", "dự án"), ("midterm test", "bài kiểm tra giữa kỳ"),
+         ("homework", "bài tập về nhà"))
+PEOPLE = (("A teacher", "Giáo viên"), ("A student", "Học viên"),
+          ("The coordinator", "Điều phối viên"), ("A parent", "Phụ huynh"),
+          ("A new teaching assistant", "Trợ giảng mới"))
+FILES = (("PDF report", "file báo cáo PDF"), ("source code zip", "file mã nguồn zip"),
+         ("video presentation", "video thuyết trình"), ("Excel sheet", "file Excel"))
+COURSES = ("Python Basics", "Web Development", "Data Analysis", "UX Design", "Machine Learning",
+           "Scratch for Kids", "Robotics", "Game Design", "Digital Marketing", "English for IT")
+DAYS = (("Monday", "thứ Hai"), ("Tuesday", "thứ Ba"), ("Wednesday", "thứ Tư"),
+        ("Thursday", "thứ Năm"), ("Friday", "thứ Sáu"), ("Saturday", "thứ Bảy"))
+FEATURES = (("notify parents when a student is absent", "báo phụ huynh khi học viên vắng"),
+            ("export grades to Excel", "xuất bảng điểm ra Excel"),
+            ("dark mode in the mobile app", "giao diện tối trên ứng dụng"),
+            ("reminders before assignment deadlines", "nhắc hạn nộp bài tập"))
+ERRORS = ("System error - please contact administrator", "Error 500", "Network Error",
+          "Request timed out", "Something went wrong", "Access denied")
+DESCRIPTIONS = (
+    "Since {time}, {count} students in {group} see \"{error}\" when they try. {extra}",
+    "Hello, in {group} it does not work: \"{error}\". Tried Chrome and Firefox. {extra}",
+    "Reported by {count} learners of {course}. {extra} Please check.",
+)
+DESCRIPTIONS_VI = (
+    "Từ {time}, {count} học viên lớp {group} gặp lỗi \"{error}\". {extra}",
+    "Chào anh chị, lớp {group} bị lỗi \"{error}\", đã thử Chrome và Firefox. {extra}",
+    "{count} học viên khóa {course} báo lỗi này. {extra} Nhờ anh chị kiểm tra.",
+)
+EXTRAS = ("It worked yesterday.", "Deadline is tonight.", "Only on the mobile app.",
+          "Screenshots attached.", "", "The teacher is waiting for an answer.")
+EXTRAS_VI = ("Hôm qua vẫn bình thường.", "Hạn nộp là tối nay.", "Chỉ bị trên điện thoại.",
+             "Em gửi kèm ảnh chụp.", "", "Giáo viên đang chờ phản hồi.")
+
+
+def class_codes() -> list[str]:
+    """About 180 class codes like WEB102-HN."""
+    return [f"{subject}{level}{n:02d}-{campus}" for subject, level in
+            (("WEB", 1), ("DATA", 1), ("MOBILE", 2), ("UX", 1), ("AI", 3), ("GAME", 2))
+            for n in range(1, 11) for campus in ("HN", "SG", "DN")]
+
+
+def support_request(rng: random.Random) -> dict:
+    """One realistic request: title, description, language, groups and tags (a third in
+    Vietnamese, a fifth of those typed without diacritics)."""
+    from opsdesk.duplicates.text import fold
+
+    title_en, title_vi, tags = rng.choice(REQUESTS)
+    (work, work_vi), (person, person_vi) = rng.choice(WORKS), rng.choice(PEOPLE)
+    (file, file_vi), (day, day_vi) = rng.choice(FILES), rng.choice(DAYS)
+    feature, feature_vi = rng.choice(FEATURES)
+    group, course = rng.choice(class_codes()), rng.choice(COURSES)
+    vietnamese = rng.random() < 0.35
+    values = {"work": work, "work_cap": work.capitalize(), "work_vi": work_vi, "group": group,
+              "n": rng.randint(1, 12), "course": course, "person": person,
+              "person_vi": person_vi, "file": file, "file_vi": file_vi, "feature": feature,
+              "feature_vi": feature_vi, "day": day if not vietnamese else day_vi,
+              "time": f"{rng.randint(7, 21)}:{rng.choice(('00', '15', '30', '45'))}",
+              "count": rng.randint(2, 60), "error": rng.choice(ERRORS)}
+    values["extra"] = rng.choice(EXTRAS_VI if vietnamese else EXTRAS)
+    title = (title_vi if vietnamese else title_en).format(**values)
+    description = rng.choice(DESCRIPTIONS_VI if vietnamese else DESCRIPTIONS).format(**values)
+    if vietnamese and rng.random() < 0.2:
+        title, description = fold(title), fold(description)
+    groups = [group] if "{group}" in title_en or rng.random() < 0.3 else []
+    return {"title": title, "description": description, "language": "vi" if vietnamese else "en",
+            "groups": groups, "tags": list(tags)}
+
+
+def open_support_requests(count: int, *, seed: int = 13, batch: int = 5000) -> int:
+    """Ensure `count` open varied requests from the benchmark requester (with their groups
+    and tags). Returns how many were created."""
+    from opsdesk.tickets.models import ImpactGroup, Tag, Ticket
+
+    agent, requester = _people()
+    have = Ticket.objects.filter(requester=requester).count()
+    rng = random.Random(seed + have)
+    now = timezone.now()
+    tags = {}
+    through = Ticket.tags.through
+    created = 0
+    while have + created < count:
+        size = min(batch, count - have - created)
+        requests = [support_request(rng) for _ in range(size)]
+        with transaction.atomic():
+            tickets = Ticket.objects.bulk_create(Ticket(
+                title=r["title"], description=r["description"], language=r["language"],
+                requester=requester, created_by=agent, created_at=now, received_at=now,
+                updated_at=now, stage=rng.choice(("new", "in_progress", "waiting")),
+            ) for r in requests)
+            for r in requests:
+                for name in r["tags"]:
+                    tags.setdefault(name, Tag.objects.get_or_create(name=name)[0])
+            ImpactGroup.objects.bulk_create(ImpactGroup(ticket=t, name=g, affected=rng.randint(
+                1, 40)) for t, r in zip(tickets, requests, strict=True) for g in r["groups"])
+            through.objects.bulk_create(through(ticket_id=t.pk, tag_id=tags[name].pk)
+                                        for t, r in zip(tickets, requests, strict=True)
+                                        for name in r["tags"])
+        created += size
+    return created

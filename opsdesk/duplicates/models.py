@@ -13,7 +13,9 @@ class IndexedTerm(models.Model):
     come back if it is reopened.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique (ticket, term) constraint; a second index would only slow inserts.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
     term = models.CharField(max_length=40)
     weight = models.FloatField()
     doc_weight = models.FloatField(help_text="The sum of the weights of the ticket's terms.")
@@ -35,8 +37,8 @@ class DuplicateCandidate(models.Model):
     Stored both ways when found: the earlier report lists the later ones too.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE,
-                               related_name="duplicate_candidates")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE,  # see the unique constraint
+                               related_name="duplicate_candidates", db_index=False)
     candidate = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
     found_at = models.DateTimeField(default=timezone.now)
@@ -51,3 +53,19 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id:05d} ~ #{self.candidate_id:05d} ({self.score:.2f})"
+
+
+class TermFrequency(models.Model):
+    """How many open tickets held a term when last counted (the worker counts every few
+    minutes): what makes a rare term weigh more than a common one.
+
+    Counted in the background rather than on every new ticket, so that creating tickets
+    never waits on a shared counter; a term not counted yet weighs as a rare one.
+    """
+
+    term = models.CharField(max_length=40, primary_key=True)
+    tickets = models.PositiveIntegerField()
+    counted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.tickets}"

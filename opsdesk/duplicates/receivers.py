@@ -5,6 +5,7 @@ from typing import Any, cast
 from django.db.models import Prefetch
 from django.db.models.signals import post_save
 
+from opsdesk.core import scheduler
 from opsdesk.tickets import representation, signals
 from opsdesk.tickets.models import OPEN_STAGES, Ticket
 
@@ -61,3 +62,5 @@ def connect() -> None:
     # PREFETCHES is typed for lookups by name; prefetch_related takes a Prefetch just as well.
     representation.PREFETCHES.append(cast(str, Prefetch(
         "duplicate_candidates", queryset=open_candidates())))
+    scheduler.register(name="duplicate term counts", every_seconds=300,
+                       job=services.refresh_frequencies)

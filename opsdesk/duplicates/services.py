@@ -1,11 +1,12 @@
 """Likely duplicates: open tickets that look like the same request, and the index behind them.
 
 Every open ticket's terms (text.py) are rows of IndexedTerm, weighted by how rare they are
-among open tickets. A check takes three indexed queries whatever the number of tickets:
+among open tickets (TermFrequency, counted again by the worker every five minutes). A check
+takes two indexed queries whatever the number of tickets (lookups.py):
 
-1. how many open tickets hold each of the text's terms (its document frequencies);
-2. the open tickets sharing its rarest terms, best first (one grouped query, a pool of 25);
-3. the terms those few share with the text, to score them exactly.
+1. how many open tickets hold each of the text's terms (their last count);
+2. the terms shared with the text by the 25 open tickets holding most weight of its rarest
+   terms (a grouped subquery), to score those exactly.
 
 The score is the weighted Dice similarity of the two term sets, 0 to 1: twice the weight
 they share (the smaller weight of each shared term) over the weight of both. A short report
@@ -16,16 +17,16 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Prefetch, QuerySet, Sum, Value
+from django.db.models import Count, Prefetch, QuerySet, Value
 from django.utils import timezone
 
 from opsdesk.tickets.models import OPEN_STAGES, ImpactGroup, Tag, Ticket
 
-from .models import DuplicateCandidate, IndexedTerm
+from . import lookups
+from .models import DuplicateCandidate, IndexedTerm, TermFrequency
 from .text import terms_of
 
 # A term held by no other open ticket weighs log(1 + RARITY_SCALE); one held by a thousand
@@ -75,15 +76,24 @@ def _weight(factor: float, others: int) -> float:
     return factor * math.log1p(RARITY_SCALE / (1 + others))
 
 
-def _document_frequencies(terms: Sequence[str]) -> dict[str, int]:
-    rows = (IndexedTerm.objects.filter(term__in=terms).values("term")
-            .annotate(n=Count("*")).order_by().values_list("term", "n"))
-    return dict(rows)
+def refresh_frequencies() -> int:
+    """Count again how many open tickets hold each term; returns the number of terms."""
+    now = timezone.now()
+    counts = (IndexedTerm.objects.values("term").annotate(n=Count("*"))
+              .order_by("term").values_list("term", "n"))
+    rows = [TermFrequency(term=term, tickets=n, counted_at=now) for term, n in counts]
+    with transaction.atomic():  # sorted by term: workers refreshing at once lock in one order
+        TermFrequency.objects.bulk_create(
+            rows, batch_size=2000, update_conflicts=True, unique_fields=["term"],
+            update_fields=["tickets", "counted_at"])
+        TermFrequency.objects.filter(counted_at__lt=now).delete()
+    return len(rows)
 
 
-def _pool(others: dict[str, int], exclude: int | None) -> list[int]:
-    """The open tickets sharing most weight of the text's rarest terms."""
-    held = sorted((t for t, n in others.items() if n > 0), key=lambda t: (others[t], t))
+def _rarest(others: dict[str, int]) -> list[str]:
+    """The text's rarest terms, that find the pool of tickets to score (those not counted
+    yet first: new words, or a burst of reports of something new)."""
+    held = sorted(others, key=lambda t: (others[t], t))
     least, most = RAREST_TERMS
     chosen: list[str] = []
     rows = 0
@@ -92,31 +102,19 @@ def _pool(others: dict[str, int], exclude: int | None) -> list[int]:
             break
         chosen.append(term)
         rows += others[term]
-    if not chosen:
-        return []
-    found = IndexedTerm.objects.filter(term__in=chosen)
-    if exclude is not None:
-        found = found.exclude(ticket_id=exclude)
-    ranked = (found.values("ticket_id").annotate(shared=Sum("weight"))
-              .order_by("-shared", "ticket_id").values_list("ticket_id", flat=True))
-    return list(ranked[:POOL_SIZE])
+    return chosen
 
 
 def _search(terms: dict[str, float], *, exclude: int | None) -> _Search:
     """Weigh the terms by rarity and score the pool of open tickets sharing them."""
     if not terms:
         return _Search({}, [])
-    frequencies = _document_frequencies(list(terms))
+    frequencies = lookups.term_counts(list(terms))
     others = {t: frequencies.get(t, 0) for t in terms}
     weights = {t: _weight(factor, others[t]) for t, factor in terms.items()}
-    pool = _pool(others, exclude)
-    if not pool:
-        return _Search(weights, [])
     shared: dict[int, float] = defaultdict(float)
     doc_weight: dict[int, float] = {}
-    rows = IndexedTerm.objects.filter(
-        ticket_id__in=pool, term__in=list(terms), ticket__stage__in=OPEN_STAGES,
-    ).values_list("ticket_id", "term", "weight", "doc_weight")
+    rows = lookups.pool_terms(_rarest(others), list(terms), exclude=exclude, pool=POOL_SIZE)
     for ticket_id, term, weight, total in rows:
         shared[ticket_id] += min(weights[term], weight)
         doc_weight[ticket_id] = total
@@ -133,17 +131,15 @@ def _labels(ticket: Ticket, groups: Sequence[str] | None,
     """The ticket's affected groups and tags: those given, the others read in one query."""
     if groups is not None and tags is not None:
         return groups, tags
-    queries: list[QuerySet[Any, tuple[str, str]]] = []
-    if groups is None:
-        queries.append(ImpactGroup.objects.filter(ticket=ticket).annotate(kind=Value("group"))
-                       .values_list("name", "kind").order_by())
-    if tags is None:
-        queries.append(Tag.objects.filter(tickets=ticket).annotate(kind=Value("tag"))
-                       .values_list("name", "kind").order_by())
-    first, *rest = queries
-    rows = list(first.union(*rest, all=True) if rest else first)
+    if groups is None and tags is not None:
+        return list(ImpactGroup.objects.filter(ticket_id=ticket.pk)
+                    .values_list("name", flat=True)), tags
+    group_rows = ImpactGroup.objects.filter(ticket_id=ticket.pk).annotate(kind=Value("group"))
+    tag_rows = Tag.objects.filter(tickets=ticket).annotate(kind=Value("tag"))
+    rows = list(group_rows.values_list("name", "kind").order_by()
+                .union(tag_rows.values_list("name", "kind").order_by(), all=True))
     return (groups if groups is not None else [n for n, k in rows if k == "group"],
-            tags if tags is not None else [n for n, k in rows if k == "tag"])
+            [n for n, k in rows if k == "tag"] if tags is None else tags)
 
 
 def ticket_terms(ticket: Ticket, groups: Iterable[str], tags: Iterable[str]) -> dict[str, float]:
@@ -166,9 +162,9 @@ def index_ticket(
 ) -> list[Candidate]:
     """Find an open ticket's likely duplicates, store them both ways, and index its terms.
 
-    Groups and tags not given are read (one query). Then two queries when no open ticket
-    shares a term, four when some do, five when some are likely duplicates. `replace` first
-    drops what an earlier indexing of this ticket stored (an edit, a reopening).
+    Groups and tags not given are read (one query); then two reads and one insert, and one
+    more insert when it has likely duplicates. `replace` first drops what an earlier
+    indexing of this ticket stored (an edit, a reopening).
     """
     groups, tags = _labels(ticket, groups, tags)
     if replace:
@@ -200,20 +196,21 @@ def unindex_ticket(*, ticket: Ticket) -> None:
 def reindex(*, candidates: bool = True, batch: int = 2000) -> tuple[int, int]:
     """Rebuild the index from the open tickets; returns (tickets indexed, pairs found).
 
-    With `candidates`, tickets are indexed one by one in creation order, each checked
-    against those before it, as if they had just been created; without, the index is
-    rebuilt in bulk and stored likely duplicates are left as they are.
+    The index is rebuilt in bulk and its terms counted. With `candidates`, the tickets are
+    then indexed again one by one in creation order, each checked against those before it
+    as if it had just been created; without, stored likely duplicates are left as they are.
     """
     open_tickets = Ticket.objects.filter(stage__in=OPEN_STAGES).order_by("pk")
     with transaction.atomic():
         IndexedTerm.objects.all().delete()
+        count = _index_in_bulk(open_tickets, batch)
+        refresh_frequencies()
         if not candidates:
-            return _index_in_bulk(open_tickets, batch), 0
+            return count, 0
+        IndexedTerm.objects.all().delete()
         DuplicateCandidate.objects.filter(ticket__stage__in=OPEN_STAGES).delete()
-        count = pairs = 0
-        for ticket in open_tickets.iterator(chunk_size=batch):
-            pairs += len(index_ticket(ticket=ticket))
-            count += 1
+        pairs = sum(len(index_ticket(ticket=ticket))
+                    for ticket in open_tickets.iterator(chunk_size=batch))
     return count, pairs
 
 

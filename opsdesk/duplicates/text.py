@@ -49,6 +49,12 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("kich", "hoat"): "activate", ("bi", "khoa"): "locked", ("bao", "loi"): "error",
     ("chung", "chi"): "certificate", ("trang", "thai"): "status", ("tra", "loi"): "answer",
     ("cham", "diem"): "grade", ("tai", "sao"): "", ("bi", "sap"): "down",
+    ("han", "nop"): "deadline", ("du", "an"): "project", ("ma", "nguon"): "source",
+    ("anh", "chup"): "screenshot", ("chup", "anh"): "screenshot", ("dien", "thoai"): "phone",
+    ("ung", "dung"): "app", ("phan", "hoi"): "reply", ("thanh", "toan"): "payment",
+    ("xac", "nhan"): "confirm", ("diem", "danh"): "attendance", ("thong", "bao"): "notification",
+    ("phu", "huynh"): "parent", ("tro", "giang"): "assistant", ("tinh", "nang"): "feature",
+    ("giua", "ky"): "midterm", ("ve", "nha"): "", ("binh", "thuong"): "",
     ("times", "out"): "timeout", ("timed", "out"): "timeout", ("time", "out"): "timeout",
     ("doesn", "t"): "", ("don", "t"): "", ("can", "t"): "", ("won", "t"): "",
 }
@@ -76,7 +82,8 @@ WORDS: dict[str, str] = {
     "accounts": "account", "passwords": "password", "reactivate": "activate",
     "videos": "video", "clip": "video", "lessons": "lesson", "courses": "course",
     "assignments": "assignment", "homework": "assignment", "quizzes": "quiz",
-    "certificates": "certificate",
+    "certificates": "certificate", "screenshots": "screenshot", "mobile": "phone",
+    "parents": "parent", "notifications": "notification",
 }
 _ENGLISH_STOP_WORDS = """
 a about after again all also am an and any are as at be been before being but by can
@@ -95,7 +102,7 @@ _VIETNAMESE_STOP_WORDS = """
 va la cua cho cac nhung mot duoc khong bi da roi em anh chi toi minh ban nho giup ho tro voi
 nay do vao ve tu trong tren hay hoac lop vui long tat ca van cung rat nen khi luc sau truoc
 hom sang chieu toi gio phut dang thi co the nhe a oi ah ma neu nua moi deu chua gi sao nao
-ai bao nhieu lai len xuong ra di den hien ngay bai tai chung
+ai bao nhieu lai len xuong ra di den hien ngay bai tai chung chao thu gui kem
 """
 STOP_WORDS = frozenset(_ENGLISH_STOP_WORDS.split() + _VIETNAMESE_STOP_WORDS.split())
 

@@ -134,3 +134,14 @@ def test_checking_a_new_ticket_costs_a_few_queries_whatever_the_number_of_ticket
         found = index_ticket(ticket=ticket, tags=["LMS", "exam"])
     # document frequencies, pool, scoring, groups read, terms inserted (no duplicates found)
     assert len(queries) <= 5 and found == []
+
+
+def test_a_word_most_open_tickets_share_weighs_little_once_counted(make_ticket):
+    from opsdesk.duplicates.services import refresh_frequencies
+
+    for course in ("Python", "Robotics", "Scratch", "Excel", "Unity", "Figma"):
+        make_ticket(title=f"LMS slow: {course} lessons", description="The LMS is slow.")
+    mine = {"title": "LMS slow for the gradebook", "description": "Gradebook export."}
+    assert find_duplicates(**mine)  # every term weighs the same before they are counted
+    assert refresh_frequencies() > 0
+    assert find_duplicates(**mine) == []  # "lms" and "slow" are in every open ticket
