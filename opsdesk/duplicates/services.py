@@ -5,7 +5,7 @@ among open tickets (TermFrequency, counted again by the worker every five minute
 takes two indexed queries whatever the number of tickets (lookups.py):
 
 1. how many open tickets hold each of the text's terms (their last count);
-2. the terms shared with the text by the 25 open tickets holding most weight of its rarest
+2. the terms shared with the text by the 80 open tickets that score best on its rarest
    terms (a grouped subquery), to score those exactly.
 
 The score is the weighted Dice similarity of the two term sets, 0 to 1: twice the weight
@@ -32,9 +32,8 @@ from .text import terms_of
 # A term held by no other open ticket weighs log(1 + RARITY_SCALE); one held by a thousand
 # weighs log(2): a fixed scale keeps weights comparable as the desk grows.
 RARITY_SCALE = 1000.0
-POOL_SIZE = 25  # tickets scored exactly, out of those sharing the rarest terms
-RAREST_TERMS = (3, 12)  # at least, at most this many terms look for the pool
-ROW_BUDGET = 2000  # beyond the first three, rarer terms are added while rows stay under this
+POOL_SIZE = 80  # tickets scored exactly, out of those sharing the rarest terms
+ROW_BUDGET = 6000  # index rows the pool is looked for in, at most (beyond the rarest term)
 
 
 @dataclass(frozen=True)
@@ -90,18 +89,23 @@ def refresh_frequencies() -> int:
     return len(rows)
 
 
-def _rarest(others: dict[str, int]) -> list[str]:
-    """The text's rarest terms, that find the pool of tickets to score (those not counted
-    yet first: new words, or a burst of reports of something new)."""
-    held = sorted(others, key=lambda t: (others[t], t))
-    least, most = RAREST_TERMS
+def _rarest(weights: dict[str, float], others: dict[str, int]) -> list[str]:
+    """The rarest terms of the text, of which a likely duplicate must share at least one.
+
+    A score of at least t means sharing at least t / (2 - t) of the text's weight, so the
+    terms left out may weigh less than that together (prefix filtering). Terms not counted
+    yet come first: new words, or a burst of reports of something new.
+    """
+    least = threshold() / (2 - threshold()) * sum(weights.values())
+    left = sum(weights.values())
     chosen: list[str] = []
     rows = 0
-    for term in held:
-        if len(chosen) >= most or (len(chosen) >= least and rows + others[term] > ROW_BUDGET):
+    for term in sorted(weights, key=lambda t: (others[t], -weights[t], t)):
+        if left < least or (chosen and rows + others[term] > ROW_BUDGET):
             break
         chosen.append(term)
         rows += others[term]
+        left -= weights[term]
     return chosen
 
 
@@ -114,11 +118,12 @@ def _search(terms: dict[str, float], *, exclude: int | None) -> _Search:
     weights = {t: _weight(factor, others[t]) for t, factor in terms.items()}
     shared: dict[int, float] = defaultdict(float)
     doc_weight: dict[int, float] = {}
-    rows = lookups.pool_terms(_rarest(others), list(terms), exclude=exclude, pool=POOL_SIZE)
+    own_weight = sum(weights.values())
+    rows = lookups.pool_terms(_rarest(weights, others), list(terms), own_weight=own_weight,
+                              exclude=exclude, pool=POOL_SIZE)
     for ticket_id, term, weight, total in rows:
         shared[ticket_id] += min(weights[term], weight)
         doc_weight[ticket_id] = total
-    own_weight = sum(weights.values())
     scored = [Candidate(ticket_id, round(min(1.0, 2 * s / (own_weight + doc_weight[ticket_id])), 3))
               for ticket_id, s in shared.items()]
     best = sorted((c for c in scored if c.score >= threshold()),

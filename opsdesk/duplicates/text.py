@@ -49,6 +49,7 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("kich", "hoat"): "activate", ("bi", "khoa"): "locked", ("bao", "loi"): "error",
     ("chung", "chi"): "certificate", ("trang", "thai"): "status", ("tra", "loi"): "answer",
     ("cham", "diem"): "grade", ("tai", "sao"): "", ("bi", "sap"): "down",
+    ("de", "xuat"): "request",
     ("han", "nop"): "deadline", ("du", "an"): "project", ("ma", "nguon"): "source",
     ("anh", "chup"): "screenshot", ("chup", "anh"): "screenshot", ("dien", "thoai"): "phone",
     ("ung", "dung"): "app", ("phan", "hoi"): "reply", ("thanh", "toan"): "payment",
@@ -65,7 +66,7 @@ WORDS: dict[str, str] = {
     "log-in": "login", "sign-in": "login",
     "exams": "exam", "examination": "exam", "test": "exam", "tests": "exam",
     "deactivate": "deactivated", "disabled": "deactivated", "inactive": "deactivated",
-    "lock": "locked", "locking": "locked", "khoa": "locked",
+    "lock": "locked", "locking": "locked", "nhac": "reminder", "reminders": "reminder",
     "forget": "forgot", "forgotten": "forgot", "quen": "forgot",
     "slowly": "slow", "lag": "slow", "laggy": "slow", "cham": "slow", "lags": "slow",
     "play": "play", "playing": "play", "plays": "play", "playback": "play", "phat": "play",
@@ -102,7 +103,7 @@ _VIETNAMESE_STOP_WORDS = """
 va la cua cho cac nhung mot duoc khong bi da roi em anh chi toi minh ban nho giup ho tro voi
 nay do vao ve tu trong tren hay hoac lop vui long tat ca van cung rat nen khi luc sau truoc
 hom sang chieu toi gio phut dang thi co the nhe a oi ah ma neu nua moi deu chua gi sao nao
-ai bao nhieu lai len xuong ra di den hien ngay bai tai chung chao thu gui kem
+ai bao nhieu lai len xuong ra di den hien ngay bai tai chung chao thu gui kem khoa
 """
 STOP_WORDS = frozenset(_ENGLISH_STOP_WORDS.split() + _VIETNAMESE_STOP_WORDS.split())
 

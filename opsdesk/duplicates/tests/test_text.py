@@ -37,3 +37,9 @@ def test_groups_and_tags_count_more_than_description_words():
 def test_only_the_first_part_of_a_long_description_counts():
     long = "Exam submission fails. " + "x " * 400 + "gradebook"
     assert "grade" not in terms_of(title="", description=long)
+
+
+def test_a_word_folding_makes_ambiguous_counts_only_in_its_phrase():
+    assert content_terms("Tài khoản bị khóa") == ["account", "locked"]
+    assert content_terms("Video khóa Web Development") == ["video", "web", "development"]
+    assert content_terms("Khóa học Python") == ["course", "python"]
