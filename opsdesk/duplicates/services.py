@@ -33,7 +33,7 @@ from .text import terms_of
 # weighs log(2): a fixed scale keeps weights comparable as the desk grows.
 RARITY_SCALE = 1000.0
 POOL_SIZE = 80  # tickets scored exactly, out of those sharing the rarest terms
-ROW_BUDGET = 6000  # index rows the pool is looked for in, at most (beyond the rarest term)
+ROW_BUDGET = 3000  # index rows the pool is looked for in, at most (beyond the rarest term)
 
 
 @dataclass(frozen=True)
