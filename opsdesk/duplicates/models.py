@@ -24,8 +24,9 @@ class IndexedTerm(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "term"], name="indexed_term_unique")
         ]
-        # Serves the document frequency count and the candidate search without the table.
-        indexes = [models.Index(fields=["term", "ticket", "weight"], name="indexed_term_lookup")]
+        # Serves the search for the pool of tickets to score without reading the table.
+        indexes = [models.Index(fields=["term", "ticket", "weight", "doc_weight"],
+                                name="indexed_term_pool")]
 
     def __str__(self) -> str:
         return f"{self.term} in #{self.ticket_id:05d}"
