@@ -135,7 +135,7 @@ def _recall_against_exhaustive(texts) -> str:
             for ticket_id, theirs in holders.get(term, {}).items():
                 shared[ticket_id] += min(weight, theirs)
         own = sum(weights.values())
-        scores = {t: 2 * s / (own + totals[t]) for t, s in shared.items()}
+        scores = {t: s / (own * totals[t]) ** 0.5 for t, s in shared.items()}
         best = sorted((v for v in scores.values() if v >= services.threshold()),
                       reverse=True)[:services.max_candidates()]
         got = [c.score for c in services.find_duplicates(**fields)]

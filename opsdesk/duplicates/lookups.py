@@ -33,11 +33,11 @@ def term_counts(terms: Sequence[str]) -> dict[str, int]:
 
 
 def pool_terms(
-    rare: Sequence[str], terms: Sequence[str], *, own_weight: float, exclude: int | None,
-    pool: int,
+    rare: Sequence[str], terms: Sequence[str], *, exclude: int | None, pool: int
 ) -> list[tuple[int, str, float, float]]:
     """(ticket, term, weight, ticket's total weight) for the text's terms, of the `pool` open
-    tickets that would score best on its `rare` terms alone (a text of `own_weight`)."""
+    tickets that would score best on its `rare` terms alone (shared² / their weight ranks
+    as the score does)."""
     params: list[Any] = list(rare)
     leave_out = ""
     if exclude is not None:
@@ -50,9 +50,9 @@ def pool_terms(
         f"JOIN {_table(Ticket)} t ON t.id = i.ticket_id "
         f"WHERE i.ticket_id IN (SELECT ticket_id FROM {terms_table} "
         f"WHERE term IN ({_marks(rare)}) {leave_out}"
-        f"GROUP BY ticket_id ORDER BY SUM(weight) / (%s + MAX(doc_weight)) DESC, ticket_id "
+        f"GROUP BY ticket_id ORDER BY SUM(weight) * SUM(weight) / MAX(doc_weight) DESC, ticket_id "
         f"LIMIT %s) "
         f"AND i.term IN ({_marks(terms)}) AND t.stage IN ({_marks(stages)})")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, own_weight, pool, *terms, *stages])
+        cursor.execute(sql, [*params, pool, *terms, *stages])
         return list(cursor.fetchall())

@@ -145,3 +145,17 @@ def test_a_word_most_open_tickets_share_weighs_little_once_counted(make_ticket):
     assert find_duplicates(**mine)  # every term weighs the same before they are counted
     assert refresh_frequencies() > 0
     assert find_duplicates(**mine) == []  # "lms" and "slow" are in every open ticket
+
+
+def test_a_short_report_finds_the_long_original(make_ticket):
+    original = make_ticket(
+        title="LMS Critical Bug - Exam Submission System Down (50+ users affected)",
+        description="Students cannot submit their final exams. Every submission fails with "
+                    "\"System error – please contact administrator\". Classes affected: "
+                    "WEB102-HN (20 students), DATA101-SG (18 students), MOBILE201-HN (15).",
+        tags=["LMS", "critical-bug", "exam"], impact=Impact(groups=GROUPS))
+    make_ticket(title="Gradebook shows wrong scores for DATA101-SG", tags=["gradebook"])
+    short = make_ticket(title="Không nộp được bài thi cuối kỳ", language="vi",
+                        description="Học sinh lớp WEB102-HN không nộp được bài thi, "
+                                    "hệ thống báo lỗi System error.")
+    assert list(candidates_of(short)) == [original.pk]
