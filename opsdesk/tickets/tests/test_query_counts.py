@@ -1,0 +1,69 @@
+"""Query-count budgets for ticket creation (issue 7): a change that adds queries per ticket
+fails here before it shows in the benchmarks. Automatic messages are on, as in production.
+
+When ticket creation gets cheaper, lower CREATE_BUDGET to what it then takes: the budget is
+a ceiling that should sit close to the real count.
+"""
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from opsdesk.accounts.models import Role
+from opsdesk.accounts.services import create_user
+
+# Queries of one POST /api/v1/tickets by an agent (auth, validation, requester, classification,
+# SLA clocks, duplicate check, rules, automatic acknowledgement, the response).
+CREATE_BUDGET = 64
+
+
+def payload(n: int, *, email: str | None = None) -> dict[str, Any]:
+    return {
+        "title": f"Không nộp được bài kiểm tra - lớp WEB102-HN ({n})",
+        "description": "Students of WEB102-HN see an error when they press Submit.",
+        "requester": {"name": f"Teacher {n}", "role": "teacher",
+                      "email": email or f"teacher{n}@campus.example.edu.vn"},
+        "language": "vi", "tags": ["exam", "LMS", "submission"],
+        "impact": {"affected_users": 40, "blocking": True, "scope": "group",
+                   "critical_function": "exam submission",
+                   "groups": [{"name": "WEB102-HN", "affected": 25},
+                              {"name": "WEB101-HN", "affected": 15}]},
+    }
+
+
+def count_create(client: Any, body: dict[str, Any]) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/tickets", body)
+    assert response.status_code == 201, response.content
+    return len(queries)
+
+
+@pytest.fixture
+def desk_api(api: Any, agent: Any, auto_notify: None) -> Any:
+    client = api.as_(agent)
+    client.post("/api/v1/tickets", payload(0))  # first-use caches (policies, rules) warm
+    return client
+
+
+def test_creating_a_ticket_stays_within_its_query_budget(desk_api, django_assert_max_num_queries):
+    with django_assert_max_num_queries(CREATE_BUDGET):
+        response = desk_api.post("/api/v1/tickets", payload(1))
+    assert response.status_code == 201
+
+
+def test_a_known_requester_costs_no_more_than_a_new_one(desk_api):
+    create_user(email="known@campus.example.edu.vn", role=Role.REQUESTER, name="Known")
+    known = count_create(desk_api, payload(2, email="known@campus.example.edu.vn"))
+    new = count_create(desk_api, payload(3))
+    assert known <= new <= CREATE_BUDGET
+
+
+def test_the_queries_of_creation_do_not_grow_with_the_open_tickets(desk_api):
+    first = count_create(desk_api, payload(4))
+    for n in range(5, 25):
+        desk_api.post("/api/v1/tickets", payload(n))
+    later = count_create(desk_api, payload(25))
+    print(f"\nqueries per ticket created: {first} (2nd ticket), {later} (22nd)")
+    assert later <= first
