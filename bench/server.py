@@ -221,16 +221,19 @@ def closed_loop(port: int, make: Callable[[int], Request], *, count: int, thread
 def fixed_rate(port: int, make: Callable[[int], Request], *, rate: float, seconds: float,
                headers: dict[str, str], threads: int = 16) -> LoadResult:
     """An open loop: request i is due at start + i / rate whatever the server's pace, and its
-    latency counts from that moment (a slow answer delays the next ones: that counts too)."""
+    latency counts from that moment (a slow answer delays the next ones: that counts too).
+    A server that falls far behind is given up on after twice the planned time: the requests
+    still unsent then are left out (`sent` < the planned count)."""
     count = max(1, round(rate * seconds))
     result, lock = LoadResult(), threading.Lock()
     start = time.perf_counter() + 0.05
+    give_up = start + max(2 * seconds, seconds + 10)
 
     def client() -> None:
         conn = http.client.HTTPConnection(LOOPBACK, port, timeout=60)
         while True:
             with lock:
-                if result.sent >= count:
+                if result.sent >= count or time.perf_counter() > give_up:
                     break
                 i = result.sent
                 result.sent += 1
