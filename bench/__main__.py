@@ -14,6 +14,7 @@ BENCHMARKS = {
     "peer": "bench.peer",
     "sla-scan": "bench.sla_scan",
     "web-pages": "bench.web_pages",
+    "weekly-report": "bench.weekly_report",
     "web-rss": "bench.web_rss",
 }
 
