@@ -9,7 +9,6 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -101,7 +100,6 @@ class Server:
                 conn.request("GET", self.ready_path)
                 if conn.getresponse().status < 500:
                     conn.close()
-                    # both workers up: each answers with its own process
                     return
             except OSError:
                 pass
@@ -286,7 +284,3 @@ def sequential(port: int, request: Request, *, runs: int, headers: dict[str, str
 
 def json_body(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
-
-
-def python() -> str:
-    return sys.executable
