@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from opsdesk.accounts.models import User
 from opsdesk.accounts.services import system_user
+from opsdesk.core.config_cache import cached_config
 from opsdesk.core.errors import DomainError
 from opsdesk.tickets.models import Message, Ticket
 from opsdesk.tickets.services import record_event
@@ -57,7 +58,9 @@ class Pass:
 
 
 def rules_for(trigger: str) -> list[Rule]:
-    return list(Rule.objects.filter(trigger=trigger, enabled=True).order_by("position", "id"))
+    """The enabled rules of a trigger, in order (kept per process, see config_cache)."""
+    return cached_config(f"automation.rules.{trigger}", lambda: list(
+        Rule.objects.filter(trigger=trigger, enabled=True).order_by("position", "id")))
 
 
 def acting_on(ticket_id: int) -> bool:

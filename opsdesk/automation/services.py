@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsdesk.accounts.models import Role, User
+from opsdesk.core.config_cache import clear_config_cache
 from opsdesk.core.errors import Forbidden, InvalidInput
 from opsdesk.tickets.models import Message, MessageKind, Ticket
 
@@ -54,6 +55,7 @@ def move_rule(*, rule: Rule, actor: User, by: int) -> Rule:
         for position, each in enumerate(rules, start=1):
             if each.position != position:
                 Rule.objects.filter(pk=each.pk).update(position=position, updated_at=now)
+    clear_config_cache()  # `update` sends no post_save
     rule.refresh_from_db()
     return rule
 

@@ -63,7 +63,7 @@ def fan_out(*, ticket: Ticket, actor: User, new: bool = False) -> list[str]:
         ack = render(key=TemplateKey.ACK, ticket=ticket)
         author = actor if actor.role == Role.SYSTEM else system_user()
         add_message(ticket=ticket, actor=author, kind=MessageKind.REPLY, body=ack.body,
-                    template=TemplateKey.ACK)
+                    template=TemplateKey.ACK, locked=new)
         told.append("requester (ACK)")
     if policy.notify_managers:
         notice = render(key=TemplateKey.MANAGER_NOTICE, ticket=ticket)

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from opsdesk.core.errors import InvalidInput
+from opsdesk.core.prefetch import remember_related
 
 from .classification import ImpactFacts
 from .models import ImpactGroup, Ticket
@@ -47,14 +48,18 @@ def apply_impact(ticket: Ticket, impact: Impact) -> None:
         ticket.failure_rate = impact.failure_rate
 
 
-def store_groups(ticket: Ticket, groups: Sequence[tuple[str, int]]) -> None:
+def store_groups(ticket: Ticket, groups: Sequence[tuple[str, int]]) -> list[ImpactGroup]:
+    """Store the ticket's affected groups; the ticket keeps them, so reading them again
+    in the same transaction costs no query."""
     names = [name.strip() for name, _ in groups]
     if any(not n for n in names) or len(set(names)) != len(names):
         raise InvalidInput("Group names must be present and distinct.",
                            fields={"impact.groups": "names must be present and distinct"})
-    ImpactGroup.objects.bulk_create(
+    stored = ImpactGroup.objects.bulk_create(
         ImpactGroup(ticket=ticket, name=name.strip(), affected=count) for name, count in groups
     )
+    remember_related(ticket, "impact_groups", stored)
+    return stored
 
 
 def impact_summary(ticket: Ticket, groups_read: Iterable[ImpactGroup] | None = None) -> str:

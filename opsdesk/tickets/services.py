@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from opsdesk.accounts.models import Team, User
 from opsdesk.core.errors import Forbidden, InvalidInput
+from opsdesk.core.prefetch import remember_related
 
 from . import signals
 from .classification import active_rules, classify
@@ -45,11 +46,11 @@ class _Changes:
     events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
 
-def sync_group_checks(*, ticket: Ticket) -> None:
+def sync_group_checks(*, ticket: Ticket, new: bool = False) -> None:
     """Keep a verification check per affected group (see verification.py)."""
     from .verification import sync_group_checks as sync
 
-    sync(ticket=ticket)
+    sync(ticket=ticket, new=new)
 
 
 def record_event(
@@ -101,15 +102,19 @@ def create_ticket(
         ticket.save()
         if tag_objs:
             ticket.tags.add(*tag_objs)
-        if impact and impact.groups:
-            store_groups(ticket, impact.groups)
-            sync_group_checks(ticket=ticket)
+        remember_related(ticket, "followers", [])
+        groups = store_groups(ticket, impact.groups) if impact and impact.groups else []
+        if groups:
+            sync_group_checks(ticket=ticket, new=True)
+        else:
+            remember_related(ticket, "impact_groups", [])
         record_event(
             ticket=ticket, actor=actor, event="created",
             body=f"Ticket {ticket.ref} created ({ticket.get_channel_display()}).",
             data={"cos": ticket.cos, "cos_rationale": ticket.cos_rationale},
         )
-        signals.ticket_created.send(Ticket, ticket=ticket, actor=actor, tags=tag_names)
+        signals.ticket_created.send(Ticket, ticket=ticket, actor=actor, tags=tag_names,
+                                    groups=[g.name for g in groups])
     return ticket
 
 
@@ -332,9 +337,11 @@ def _tags_for(names: Iterable[str]) -> list[Tag]:
 
 
 def add_message(
-    *, ticket: Ticket, actor: User, kind: str, body: str, template: str = ""
+    *, ticket: Ticket, actor: User, kind: str, body: str, template: str = "",
+    locked: bool = False,
 ) -> Message:
-    """Add a note (internal) or a reply (to the requester and followers) to the timeline."""
+    """Add a note (internal) or a reply (to the requester and followers) to the timeline;
+    `locked`: the caller holds the ticket's row already (it created it in this transaction)."""
     if kind not in (MessageKind.NOTE, MessageKind.REPLY):
         raise InvalidInput("A message is a note or a reply.", fields={"kind": "note or reply"})
     if not body.strip():
@@ -342,7 +349,8 @@ def add_message(
     if actor.is_requester and kind == MessageKind.NOTE:
         raise Forbidden("Requesters cannot write internal notes.")
     with transaction.atomic():
-        ticket = lock_ticket(ticket=ticket, version=None)
+        if not locked:
+            ticket = lock_ticket(ticket=ticket, version=None)
         message = Message.objects.create(
             ticket=ticket, kind=kind, author=actor, body=body, template=template,
             public=kind == MessageKind.REPLY,

@@ -5,7 +5,7 @@ Other apps (SLA clocks, automation) react here, so tickets never import them.
 
 from django.dispatch import Signal
 
-# kwargs: ticket, actor, tags (the names of its tags)
+# kwargs: ticket, actor, tags (the names of its tags), groups (its affected groups' names)
 ticket_created = Signal()
 # kwargs: ticket, actor, previous
 stage_changed = Signal()

@@ -19,9 +19,10 @@ class VerificationPending(DomainError):
     code = "verification_pending"
 
 
-def sync_group_checks(*, ticket: Ticket) -> list[VerificationCheck]:
-    """Add a check for every affected group that has none yet (existing checks are kept)."""
-    have = set(ticket.checks.exclude(group="").values_list("group", flat=True))
+def sync_group_checks(*, ticket: Ticket, new: bool = False) -> list[VerificationCheck]:
+    """Add a check for every affected group that has none yet (existing checks are kept);
+    `new`: the ticket was just created, so it has no checks yet."""
+    have = set() if new else set(ticket.checks.exclude(group="").values_list("group", flat=True))
     label = CHECK_LABELS.get(ticket.language, CHECK_LABELS["en"])
     return VerificationCheck.objects.bulk_create(
         VerificationCheck(ticket=ticket, group=g.name, label=label.format(group=g.name))
