@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from opsdesk.core.errors import InvalidInput
 from opsdesk.inbound.directory import ingest_directory
 from opsdesk.inbound.imap import poll_mailboxes
 from opsdesk.inbound.models import Outcome
@@ -35,6 +36,9 @@ class Command(BaseCommand):
                             "from.")
         folder.add_argument("--delete", action="store_true",
                             help="Remove each file once its message is stored.")
+        folder.add_argument("--jobs", type=int, default=1,
+                            help="Processes ingesting in parallel, each sender's messages in "
+                            "one of them, in order (PostgreSQL only; default 1).")
         poll = actions.add_parser("poll", help="Poll the enabled IMAP mailboxes.")
         poll.add_argument("--once", action="store_true", help="Poll once and exit.")
         poll.add_argument("--every", type=float, default=60.0, help="Seconds between polls.")
@@ -65,7 +69,9 @@ class Command(BaseCommand):
             raise CommandError(f"{directory} is not a directory.")
         try:
             result = ingest_directory(directory, mailbox=options["mailbox"],
-                                      delete=options["delete"])
+                                      delete=options["delete"], jobs=options["jobs"])
+        except InvalidInput as exc:
+            raise CommandError(exc.message) from exc
         except DatabaseError as exc:
             raise CommandError(f"Database unavailable, try again later ({type(exc).__name__}).",
                                returncode=EX_TEMPFAIL) from exc
