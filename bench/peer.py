@@ -92,6 +92,8 @@ def run(argv: list[str]) -> Report:
     parser.add_argument("--create-reps", type=int, default=2)
     parser.add_argument("--email-count", type=int, default=500, help="messages per rep")
     parser.add_argument("--email-reps", type=int, default=2)
+    parser.add_argument("--email-jobs", type=int, default=2,
+                        help="also time opsdesk's `ingest-dir --jobs N` (1: do not)")
     parser.add_argument("--read-tickets", type=int, default=10_000)
     parser.add_argument("--read-runs", type=int, default=8)
     parser.add_argument("--skip", action="append", default=[],
@@ -182,26 +184,30 @@ def _email(args: argparse.Namespace, peer_dir: Path, log: Path,
     opsdesk = Path(sys.executable).with_name("opsdesk")
     maildir = Path("/tmp/opsdesk-bench-maildir/")
     common = ["--count", str(args.email_count), "--reps", "1"]
-    peer_reps, ours_reps = [], []
+    peer_reps: list[dict[str, Any]] = []
+    ours: dict[int, list[dict[str, Any]]] = {jobs: [] for jobs in {1, args.email_jobs}}
     for rep in range(1, args.email_reps + 1):
         out = OUT / f"email-peer-{rep}.json"
         _run([sys.executable, str(peer_dir / "bench_email.py"), "--db", "postgres", *common,
               "--json", str(out)], log=log)
         peer_reps += json.loads(out.read_text())["reps"]
-
-        out = OUT / f"email-opsdesk-{rep}.json"
-        before = ticket_model.objects.count()
-        command = f"{shlex.quote(str(opsdesk))} mail ingest-dir --delete {{dir}} > /dev/null"
-        _run([sys.executable, str(peer_dir / "bench_email.py"), "--maildir", str(maildir),
-              "--ingest-cmd", command, *common, "--json", str(out)], log=log)
-        result = json.loads(out.read_text())["reps"][0]
-        result["created"] = ticket_model.objects.count() - before
-        result["check_ok"] = result["created"] == args.email_count and not result["files_left"]
-        ours_reps.append(result)
+        for jobs, reps in ours.items():
+            out = OUT / f"email-opsdesk-{rep}-jobs{jobs}.json"
+            before = ticket_model.objects.count()
+            command = (f"{shlex.quote(str(opsdesk))} mail ingest-dir --delete --jobs {jobs} "
+                       "{dir} > /dev/null")
+            _run([sys.executable, str(peer_dir / "bench_email.py"), "--maildir", str(maildir),
+                  "--ingest-cmd", command, *common, "--json", str(out)], log=log)
+            result = json.loads(out.read_text())["reps"][0]
+            result["created"] = ticket_model.objects.count() - before
+            result["check_ok"] = (result["created"] == args.email_count
+                                  and not result["files_left"])
+            reps.append(result)
     from django.db import connections
 
     connections.close_all()
-    return {"peer": peer_reps, "opsdesk": ours_reps}
+    return {"peer": peer_reps, "opsdesk": ours[1], "opsdesk_jobs": ours[args.email_jobs],
+            "jobs": args.email_jobs}
 
 
 def _read(args: argparse.Namespace, token: str, peer_info: dict[str, Any],
@@ -279,12 +285,21 @@ def _summarise(report: Report, figures: dict[str, Any]) -> None:
         a, b = _median(ours, "msgs_per_s_incl_startup"), _median(peer, "msgs_per_s_incl_startup")
         report.setup["email, messages/s incl. start-up (opsdesk | peer)"] = (a, b)
         report.setup["email, peer messages/s without start-up"] = _median(peer, "msgs_per_s")
+        parallel = figures["email"].get("opsdesk_jobs", [])
         report.setup["email, checks"] = (
             f"opsdesk {'OK' if all(r['check_ok'] for r in ours) else 'MISMATCH'}, "
+            f"opsdesk --jobs {'OK' if all(r['check_ok'] for r in parallel) else 'MISMATCH'}, "
             f"peer {'OK' if all(r.get('check_ok') for r in peer) else 'MISMATCH'}")
         report.ratios["email messages/s opsdesk ÷ peer"] = a / b
-        report.verdicts["opsdesk ≥ 3× peer, email ingestion"] = \
+        report.verdicts["opsdesk ≥ 3× peer, email ingestion (one process each)"] = \
             "met" if a / b >= 3 else f"MISSED ({a / b:.2f}×)"
+        jobs = figures["email"].get("jobs", 1)
+        if jobs > 1:
+            c = _median(figures["email"]["opsdesk_jobs"], "msgs_per_s_incl_startup")
+            report.setup[f"email, opsdesk with --jobs {jobs}, messages/s incl. start-up"] = c
+            report.ratios[f"email messages/s opsdesk --jobs {jobs} ÷ peer"] = c / b
+            report.verdicts[f"opsdesk ≥ 3× peer, email ingestion (opsdesk --jobs {jobs})"] = \
+                "met" if c / b >= 3 else f"MISSED ({c / b:.2f}×)"
     if "read" in figures:
         read = figures["read"]
         report.timings += read["opsdesk"] + read["peer"]
