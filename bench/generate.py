@@ -2,6 +2,7 @@
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -104,6 +105,11 @@ def _clocks(rng: random.Random, ticket, now: datetime) -> list:
 STAGE_MIX = (("closed", 70), ("resolved", 8), ("new", 7), ("in_progress", 10), ("waiting", 5))
 
 
+def _tag(model: Any, name: str) -> Any:
+    """The tag of this name in any case (tag names are unique regardless of case)."""
+    return model.objects.filter(name__iexact=name).first() or model.objects.create(name=name)
+
+
 def many_tickets(count: int, *, seed: int = 11, batch: int = 10_000) -> int:
     """Ensure `count` mixed benchmark tickets (mostly closed, as a real desk's history),
     spread over agents, teams and tags; open ones carry running clocks."""
@@ -117,7 +123,7 @@ def many_tickets(count: int, *, seed: int = 11, batch: int = 10_000) -> int:
               or create_user(email=f"bench.agent{i}@support.example.edu.vn", role=Role.AGENT,
                              name=f"Agent {i}") for i in range(8)]
     teams = [Team.objects.get_or_create(name=name)[0] for name in ("Support", "Dev Team", "LMS")]
-    tags = [Tag.objects.get_or_create(name=name)[0] for name in
+    tags = [_tag(Tag, name) for name in
             ("LMS", "video", "login", "exam", "performance", "gradebook", "mobile", "report")]
     have = Ticket.objects.filter(requester=requester, created_by__email__startswith="bench.agent")
     have_count = have.count()
@@ -269,7 +275,7 @@ def open_support_requests(count: int, *, seed: int = 13, batch: int = 5000) -> i
             ) for r in requests)
             for r in requests:
                 for name in r["tags"]:
-                    tags.setdefault(name, Tag.objects.get_or_create(name=name)[0])
+                    tags.setdefault(name, _tag(Tag, name))
             ImpactGroup.objects.bulk_create(ImpactGroup(ticket=t, name=g, affected=rng.randint(
                 1, 40)) for t, r in zip(tickets, requests, strict=True) for g in r["groups"])
             through.objects.bulk_create(through(ticket_id=t.pk, tag_id=tags[name].pk)
