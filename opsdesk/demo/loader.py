@@ -81,10 +81,13 @@ def _close_at(ticket: Ticket, agent: User, closed_at: datetime, data: dict[str, 
 
 
 def _load_live(agent: User) -> None:
-    """Tickets arriving now: the Expedite exam outage and the login-recovery requests."""
+    """Tickets arriving now: the Expedite exam outage, more reports of it (likely
+    duplicates), and the login-recovery requests."""
     now = timezone.now()
     expedite = load_scenario("expedite-exam-outage")["ticket"]
     create_from({**expedite, "received_at": (now - timedelta(minutes=1)).isoformat()}, agent=agent)
+    for data in load_scenario("outage-reports")["tickets"]:
+        create_from({**data, "channel": "email", "received_at": now.isoformat()}, agent=agent)
     for data in load_scenario("login-recovery")["tickets"]:
         create_from({**data, "received_at": now.isoformat()}, agent=agent, channel="email")
 

@@ -48,6 +48,15 @@ def candidate_list(ticket: Ticket) -> list[dict[str, Any]]:
             for c in rows[:services.max_candidates()]]
 
 
+def likely_duplicates(ticket: Ticket) -> list[DuplicateCandidate]:
+    """The ticket's open likely duplicates with what the desk needs to recognise them."""
+    rows = DuplicateCandidate.objects.filter(ticket=ticket, candidate__stage__in=OPEN_STAGES) \
+        .select_related("candidate").order_by("-score", "candidate_id").only(
+            "ticket_id", "candidate_id", "score", "candidate__title", "candidate__stage",
+            "candidate__cos", "candidate__created_at")
+    return list(rows[:services.max_candidates()])
+
+
 def open_candidates() -> Any:
     return DuplicateCandidate.objects.filter(candidate__stage__in=OPEN_STAGES) \
         .order_by("-score", "candidate_id").only("ticket_id", "candidate_id", "score")

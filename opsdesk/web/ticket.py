@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from opsdesk.communications.rendering import render as render_template
 from opsdesk.core.errors import DomainError
+from opsdesk.duplicates.receivers import likely_duplicates
 from opsdesk.sla.models import Target
 from opsdesk.tickets import escalations, services, stages, verification
 from opsdesk.tickets.models import Ticket
@@ -76,6 +77,7 @@ def _page(request: HttpRequest, ticket: Ticket, status: int = 200,
         "phases": phases(ticket), "checks": ticket.checks.all(),
         "runs": ticket.automation_runs.select_related("actor").prefetch_related("steps")[:10],
         "escalations": ticket.escalations.select_related("team").prefetch_related("responses"),
+        "duplicates": likely_duplicates(ticket),
         **forms_,
     }, status=status)
 

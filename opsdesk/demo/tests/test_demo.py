@@ -31,3 +31,14 @@ def test_a_second_run_adds_no_tickets_and_changes_the_password(db):
     password = second.split("(new each run): ")[1].split()[0]
     assert password not in first
     assert User.objects.get(email="lan.nguyen@support.example.edu.vn").check_password(password)
+
+
+def test_the_demo_outage_has_likely_duplicates_in_both_languages(db):
+    from opsdesk.duplicates.receivers import likely_duplicates
+
+    _demo()
+    outage = Ticket.objects.get(cos="expedite", stage="new")
+    reports = {row.candidate.title for row in likely_duplicates(outage)}
+    assert reports >= {"Final exam submission fails for WEB102-HN",
+                       "Không nộp được bài thi cuối kỳ - lớp DATA101-SG",
+                       "Khong nop duoc bai thi MOBILE201-HN"}

@@ -30,6 +30,12 @@ def stars(priority: int) -> str:
     return "★" * priority + "☆" * (3 - priority)
 
 
+@register.filter
+def percent(score: float) -> str:
+    """A 0–1 likeness as a whole percentage."""
+    return f"{round(score * 100)} %"
+
+
 @register.simple_tag
 def cos_badge(ticket: Any) -> str:
     return format_html('<span class="badge cos-{}">{}</span>', ticket.cos,

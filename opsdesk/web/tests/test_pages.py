@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from opsdesk.tickets import services
+from opsdesk.tickets import services, stages
 from opsdesk.tickets.impact import Impact
 from opsdesk.tickets.models import Stage
 from opsdesk.tickets.tests.refusals import changes_nothing
@@ -168,3 +168,35 @@ def test_the_ticket_page_shows_automation_runs_with_their_steps(desk, ticket):
     AutomationStep.objects.create(run=run, position=1, kind="action", name="add tag login")
     page = desk.get(url(ticket)).content.decode()
     assert "Tag login tickets" in page and "add tag login" in page
+
+
+def test_the_ticket_page_lists_its_open_likely_duplicates(desk, agent, requester):
+    outage = services.create_ticket(
+        actor=agent, requester=requester, title="Exam submission fails in WEB102-HN",
+        description="Students cannot submit the final exam, System error on submit",
+        impact=Impact(affected_users=20, groups=[("WEB102-HN", 20)]))
+    again = services.create_ticket(
+        actor=agent, requester=requester, title="Khong nop duoc bai thi WEB102-HN",
+        description="Students cannot submit the final exam: System error on submit",
+        impact=Impact(affected_users=3, groups=[("WEB102-HN", 3)]))
+    other = services.create_ticket(actor=agent, requester=requester,
+                                   title="Gradebook export is missing a column")
+
+    page = desk.get(url(again)).content.decode()
+    assert "Likely duplicates" in page
+    assert f'href="/desk/tickets/{outage.pk}/"' in page and outage.title in page
+    assert other.title not in page
+    assert "Likely duplicates" not in desk.get(url(other)).content.decode()
+
+    services.update_ticket(ticket=outage, actor=agent, assignee=agent)
+    stages.change_stage(ticket=outage, actor=agent, to=Stage.CANCELLED,
+                        summary=stages.CloseSummary(root_cause="", resolution="duplicate"))
+    assert "Likely duplicates" not in desk.get(url(again)).content.decode()
+
+
+def test_likely_duplicates_read_in_vietnamese(desk, agent, requester, settings):
+    for title in ("Khong nop duoc bai thi WEB102-HN", "Không nộp được bài thi WEB102-HN"):
+        last = services.create_ticket(actor=agent, requester=requester, title=title,
+                                      impact=Impact(affected_users=3, groups=[("WEB102-HN", 3)]))
+    page = desk.get(url(last), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Có thể trùng lặp" in page and "giống 100 %" in page
