@@ -70,20 +70,29 @@ def top_tags() -> list[tuple[int, str]]:
     return found
 
 
-def _count_key(queue: Queue, user: User) -> str:
-    personal = queue.params.get("assignee") == "me"
-    return f"desk:count:{queue.key}:{user.pk if personal else 'all'}"
+def _count_keys(user: User) -> tuple[str, str]:
+    """Where the counts are shared: everyone's queues, and this user's own ("mine")."""
+    return "desk:counts:all", f"desk:counts:user:{user.pk}"
+
+
+def _personal(queue: Queue) -> bool:
+    return queue.params.get("assignee") == "me"
 
 
 def cached_counts(groups: list[tuple[str, list[Queue]]], user: User) -> dict[str, str]:
     """Counts already known (queue key → count); the rest are fetched by the page's script."""
-    keys = {_count_key(q, user): q.key for _label, queues in groups for q in queues}
-    return {keys[k]: v for k, v in cache.get_many(list(keys)).items()}
+    shared, own = _count_keys(user)
+    found = cache.get_many([shared, own])
+    known = {**found.get(shared, {}), **found.get(own, {})}
+    return {q.key: known[q.key] for _label, queues in groups for q in queues if q.key in known}
 
 
 def fresh_counts(groups: list[tuple[str, list[Queue]]], user: User) -> dict[str, str]:
-    """Count every queue now and share the result for COUNT_SECONDS."""
-    counts = {q.key: count_for(q, user) for _label, queues in groups for q in queues}
-    cache.set_many({_count_key(q, user): counts[q.key] for _label, queues in groups
-                    for q in queues}, COUNT_SECONDS)
+    """Count every queue now and share the result for COUNT_SECONDS (two cache entries, so
+    reading and writing them costs the same for any number of queues)."""
+    queues = [q for _label, in_group in groups for q in in_group]
+    counts = {q.key: count_for(q, user) for q in queues}
+    shared, own = _count_keys(user)
+    cache.set_many({shared: {q.key: counts[q.key] for q in queues if not _personal(q)},
+                    own: {q.key: counts[q.key] for q in queues if _personal(q)}}, COUNT_SECONDS)
     return counts
