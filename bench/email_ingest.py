@@ -102,7 +102,8 @@ def run(argv: list[str]) -> Report:
                         inserts[len(inserts) // 2], inserts[int(0.99 * len(inserts))],
                         bare / len(raws) * 1000),
                  Timing("ingest one message (parse, thread, ticket)"
-                        + (f", {args.jobs} processes" if args.jobs > 1 else ""), len(raws),
+                        + (f", {args.jobs} processes (mean per process)" if args.jobs > 1
+                           else ""), len(raws),
                         latencies[len(latencies) // 2], latencies[int(0.99 * len(latencies))],
                         elapsed / len(raws) * 1000)],
         ratios={"ingest / bare insert (time)": bare_rate / rate},
