@@ -15,5 +15,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from . import jobs
+
+        jobs.connect()
         post_migrate.connect(_create_cache_table, sender=self,
                              dispatch_uid="core.create_cache_table")

@@ -1,12 +1,14 @@
 """`opsdesk worker`: background jobs (the task queue) and periodic jobs (SLA timers, …)."""
 
 import threading
-from typing import Any
+from typing import Any, TextIO, cast
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Command as QueueWorkerCommand
 
 from opsdesk.core import scheduler
+from opsdesk.core.jobs import WakingWorker
 
 
 class Command(BaseCommand):
@@ -14,7 +16,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=1.0,
-                            help="Seconds between checks for queued jobs.")
+                            help="Seconds between checks for queued jobs when idle (on "
+                            "PostgreSQL a new job wakes the worker at once).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
@@ -23,9 +26,11 @@ class Command(BaseCommand):
         timers.start()
         names = ", ".join(j.name for j in scheduler.JOBS)
         self.stdout.write(f"opsdesk worker: task queue and periodic jobs ({names})")
+        QueueWorkerCommand(stdout=cast(TextIO, self.stdout)).configure_logging(options["verbosity"])
+        worker = WakingWorker(interval=options["interval"], worker_id=get_random_string(32))
+        worker.configure_signals()
         try:
-            call_command("db_worker", queue_name="*", interval=options["interval"],
-                         verbosity=options["verbosity"])
+            worker.run()
         finally:
             stop.set()
             timers.join(timeout=5)

@@ -1,0 +1,112 @@
+"""The worker's job loop: a queued job is picked up as soon as it is committed.
+
+On PostgreSQL every enqueued job sends `NOTIFY opsdesk_jobs` (delivered when its transaction
+commits) and an idle worker waits on `LISTEN opsdesk_jobs`, up to its polling interval; so
+an automatic answer or an email leaves at once instead of at the worker's next look. On
+SQLite, and whenever the listening connection is lost, the worker polls every interval.
+"""
+
+import logging
+import time
+from typing import Any
+
+import psycopg
+from django.db import DatabaseError, OperationalError, close_old_connections, connections
+from django_tasks.signals import task_enqueued
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+logger = logging.getLogger("opsdesk.worker")
+CHANNEL = "opsdesk_jobs"
+
+
+def announce_job(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    """Wake the idle workers (PostgreSQL); the job is theirs once its transaction commits."""
+    database = connections[DBTaskResult.objects.db]
+    if database.vendor != "postgresql":
+        return
+    try:
+        with database.cursor() as cursor:
+            cursor.execute(f"NOTIFY {CHANNEL}")
+    except DatabaseError:  # the job is queued all the same: the next poll finds it
+        logger.warning("could not wake the workers for job %s", task_result.id)
+
+
+def connect() -> None:
+    task_enqueued.connect(announce_job, dispatch_uid="opsdesk.core.announce_job")
+
+
+class JobSignal:
+    """Wait until a job is announced, or `timeout` seconds."""
+
+    def __init__(self) -> None:
+        self._listening: psycopg.Connection[Any] | None = None
+
+    def start(self) -> None:
+        """Listen from now on (so no job announced before the first wait is missed)."""
+        if connections["default"].vendor == "postgresql":
+            try:
+                self._listen()
+            except psycopg.Error:
+                logger.warning("cannot listen for jobs; polling instead")
+
+    def wait(self, timeout: float) -> None:
+        if connections["default"].vendor != "postgresql":
+            time.sleep(timeout)
+            return
+        try:
+            listening = self._listening or self._listen()
+            for _ in listening.notifies(timeout=timeout, stop_after=1):
+                pass
+        except psycopg.Error:
+            logger.warning("listening for jobs failed; polling every %s s", timeout)
+            self.close()
+            time.sleep(timeout)
+
+    def _listen(self) -> "psycopg.Connection[Any]":
+        params = connections["default"].get_connection_params()
+        self._listening = psycopg.connect(**params, autocommit=True)
+        self._listening.execute(f"LISTEN {CHANNEL}")
+        return self._listening
+
+    def close(self) -> None:
+        if self._listening is not None:
+            self._listening.close()
+            self._listening = None
+
+
+class WakingWorker(Worker):
+    """The task queue's worker (every queue), waiting for announced jobs when idle."""
+
+    def __init__(self, *, interval: float, worker_id: str) -> None:
+        super().__init__(queue_names=["*"], interval=interval, batch=False,
+                         backend_name="default", startup_delay=False, max_tasks=None,
+                         worker_id=worker_id, excluded_queue_names=[])
+        self.signal = JobSignal()
+
+    def run(self) -> None:
+        self.signal.start()
+        try:
+            while self.running:
+                close_old_connections()
+                job = self._claim()
+                if job is not None:
+                    self.run_task(job)
+                elif self.running:
+                    self.signal.wait(self.interval)
+        finally:
+            self.signal.close()
+
+    def _claim(self) -> DBTaskResult | None:
+        ready = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        with exclusive_transaction(ready.db):
+            try:
+                job: DBTaskResult | None = ready.get_locked()
+            except OperationalError as exc:
+                if is_locked_database_exception(exc):
+                    return None  # SQLite busy: try again after the wait
+                raise
+            if job is not None:
+                job.claim(self.worker_id)
+        return job
