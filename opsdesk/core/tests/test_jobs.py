@@ -43,7 +43,7 @@ def test_an_idle_worker_wakes_for_a_new_job(tmp_path):
            "DJANGO_SETTINGS_MODULE": "opsdesk.settings", "OPSDESK_DEBUG": "0"}
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen(
+        worker = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
             [sys.executable, "-m", "opsdesk.cli", "worker", "--interval", str(POLL_SECONDS)],
             env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
