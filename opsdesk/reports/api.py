@@ -9,10 +9,19 @@ from opsdesk.core.auth import caller, require_desk_staff
 from opsdesk.tickets.api import ERRORS
 
 from . import services
+from .patterns import patterns
 from .pdf import pdf_bytes
 from .periods import Period, period_between
 from .render import csv_text, markdown
-from .schemas import PeriodQuery, SlaReportOut, TicketsQuery, TicketsReportOut, WeeklyQuery
+from .schemas import (
+    PatternsQuery,
+    PatternsReportOut,
+    PeriodQuery,
+    SlaReportOut,
+    TicketsQuery,
+    TicketsReportOut,
+    WeeklyQuery,
+)
 
 router = Router(tags=["reports"])
 CONTENT_TYPES = {"md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8",
@@ -45,6 +54,15 @@ def sla_report(request: HttpRequest, filters: Query[PeriodQuery]) -> Any:
                   for a in report.attainment]
     return {**_span(report.period), "attainment": attainment, "mtta": report.mtta,
             "mttr": report.mttr}
+
+
+@router.get("/reports/patterns", response={200: PatternsReportOut, **ERRORS}, by_alias=True,
+            summary="Recurring patterns: clusters of tickets that are the same request")
+def patterns_report(request: HttpRequest, filters: Query[PatternsQuery]) -> Any:
+    found = patterns(period=_period(request, filters), limit=filters.limit)
+    clusters = [{**vars(c), "count": c.count} for c in found.clusters]
+    return {**_span(found.period), "total": found.total, "clusters": clusters,
+            "duplicate_rate": found.duplicate_rate}
 
 
 @router.get("/reports/weekly", response={200: None, **ERRORS},

@@ -64,3 +64,26 @@ class SlaReportOut(Schema):
     attainment: list[AttainmentOut]
     mtta: DurationsOut
     mttr: DurationsOut
+
+
+class PatternsQuery(PeriodQuery):
+    limit: int = Field(20, ge=1, le=200, description="How many clusters to list, largest first.")
+
+
+class ClusterOut(Schema):
+    label: str = Field(..., description="The title of the cluster's first ticket.")
+    ticket_ids: list[int]
+    count: int
+    share: float
+    users_affected: int
+    time_spent_minutes: int
+
+
+class PatternsReportOut(Schema):
+    period_from: date = Field(..., alias="from")
+    period_to: date = Field(..., alias="to")
+    time_zone: str
+    total: int
+    clusters: list[ClusterOut]
+    duplicate_rate: float = Field(..., description="Share of the period's tickets that repeat "
+                                  "an earlier ticket of their cluster.")
