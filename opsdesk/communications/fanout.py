@@ -47,23 +47,24 @@ def fanout_policies() -> dict[str, FanoutPolicy]:
     return cached_config("communications.fanout", load)
 
 
-def fan_out(*, ticket: Ticket, actor: User, new: bool = False) -> list[str]:
-    """Send what the ticket's class calls for that has not gone out yet; returns who was told.
+def has_fan_out(ticket: Ticket) -> bool:
+    """Whether the ticket's class calls for telling anyone automatically."""
+    return settings.OPSDESK_AUTO_NOTIFY and ticket.cos in fanout_policies()
 
-    `new`: the ticket was just created, so nothing can have gone out yet."""
-    if not settings.OPSDESK_AUTO_NOTIFY:
+
+def fan_out(*, ticket: Ticket, actor: User) -> list[str]:
+    """Send what the ticket's class calls for that has not gone out yet; returns who was told."""
+    if not has_fan_out(ticket):
         return []
-    policy = fanout_policies().get(ticket.cos)
-    if policy is None:
-        return []
-    if not new and ticket.messages.filter(event="fanout", data__cos=ticket.cos).exists():
+    policy = fanout_policies()[ticket.cos]
+    if ticket.messages.filter(event="fanout", data__cos=ticket.cos).exists():
         return []  # this class was announced already (e.g. Expedite → Priority → Expedite)
     told: list[str] = []
-    if policy.send_ack and (new or not _already_acknowledged(ticket)):
+    if policy.send_ack and not _already_acknowledged(ticket):
         ack = render(key=TemplateKey.ACK, ticket=ticket)
         author = actor if actor.role == Role.SYSTEM else system_user()
         add_message(ticket=ticket, actor=author, kind=MessageKind.REPLY, body=ack.body,
-                    template=TemplateKey.ACK, locked=new)
+                    template=TemplateKey.ACK)
         told.append("requester (ACK)")
     if policy.notify_managers:
         notice = render(key=TemplateKey.MANAGER_NOTICE, ticket=ticket)

@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from django.db import transaction
+
 from opsdesk.tickets import signals
 from opsdesk.tickets.models import Stage, Ticket
 
 from .closeout import on_closed
 from .escalation_mail import send_escalation
-from .fanout import fan_out
+from .fanout import fan_out, has_fan_out
 from .outgoing import queue_reply_email
 
 
@@ -16,7 +18,14 @@ def _message(sender: Any, ticket: Ticket, message: Any, **kwargs: Any) -> None:
 
 
 def _created(sender: Any, ticket: Ticket, actor: Any, **kwargs: Any) -> None:
-    fan_out(ticket=ticket, actor=actor, new=True)
+    # Email and chat are outside systems: the worker tells everyone once the ticket is
+    # committed (woken at once on PostgreSQL), so creating a ticket does not wait for it.
+    if has_fan_out(ticket):
+        from .tasks import fan_out_new_ticket
+
+        ticket_id, actor_id = ticket.pk, actor.pk
+        transaction.on_commit(lambda: fan_out_new_ticket.enqueue(ticket_id=ticket_id,
+                                                                 actor_id=actor_id))
 
 
 def _cos(sender: Any, ticket: Ticket, actor: Any, **kwargs: Any) -> None:

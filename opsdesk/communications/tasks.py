@@ -64,3 +64,22 @@ def send_escalation_email(escalation_id: int) -> str:
         return "skipped"
     email_escalation(escalation)
     return "sent"
+
+
+@task()
+def fan_out_new_ticket(ticket_id: int, actor_id: int) -> str:
+    """Tell everyone a new ticket's class concerns (once: a retry or a late run tells no one
+    twice, and a ticket already finished is not acknowledged)."""
+    from opsdesk.accounts.models import User
+    from opsdesk.tickets.models import Ticket
+
+    from .fanout import fan_out
+
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("requester").filter(
+            pk=ticket_id).first()
+        actor = User.objects.filter(pk=actor_id).first()
+        if ticket is None or actor is None or not ticket.is_open:
+            return "skipped"
+        told = fan_out(ticket=ticket, actor=actor)
+    return ", ".join(told) or "nobody"

@@ -72,14 +72,17 @@ def impact_from(data: dict[str, Any] | None) -> services.Impact | None:
 
 
 def create_from(data: dict[str, Any], *, agent: User, channel: str | None = None) -> Ticket:
-    """Create a ticket from a scenario's ticket block."""
+    """Create a ticket from a scenario's ticket block, and tell everyone its class concerns
+    right away, at the ticket's own time (as the worker does once the ticket is committed)."""
+    from opsdesk.communications.fanout import fan_out
+
     person = data["requester"]
     requester = find_or_create_requester(
         email=person["email"], name=person.get("name", ""),
         requester_role=person.get("role", ""), language=data.get("language", "en"),
     )
     team = Team.objects.filter(name__iexact=data["team"]).first() if data.get("team") else None
-    return services.create_ticket(
+    ticket = services.create_ticket(
         actor=agent, requester=requester, title=data["title"],
         description=data.get("description", ""), channel=channel or data.get("channel", "api"),
         language=data.get("language", "en"), tags=data.get("tags", []), team=team,
@@ -88,6 +91,8 @@ def create_from(data: dict[str, Any], *, agent: User, channel: str | None = None
         else None,
         cos=data.get("cos"), cos_reason="set in the source report" if data.get("cos") else "",
     )
+    fan_out(ticket=ticket, actor=agent)
+    return ticket
 
 
 def _create(replay: Replay, step: dict[str, Any]) -> None:

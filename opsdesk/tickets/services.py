@@ -337,11 +337,9 @@ def _tags_for(names: Iterable[str]) -> list[Tag]:
 
 
 def add_message(
-    *, ticket: Ticket, actor: User, kind: str, body: str, template: str = "",
-    locked: bool = False,
+    *, ticket: Ticket, actor: User, kind: str, body: str, template: str = ""
 ) -> Message:
-    """Add a note (internal) or a reply (to the requester and followers) to the timeline;
-    `locked`: the caller holds the ticket's row already (it created it in this transaction)."""
+    """Add a note (internal) or a reply (to the requester and followers) to the timeline."""
     if kind not in (MessageKind.NOTE, MessageKind.REPLY):
         raise InvalidInput("A message is a note or a reply.", fields={"kind": "note or reply"})
     if not body.strip():
@@ -349,8 +347,7 @@ def add_message(
     if actor.is_requester and kind == MessageKind.NOTE:
         raise Forbidden("Requesters cannot write internal notes.")
     with transaction.atomic():
-        if not locked:
-            ticket = lock_ticket(ticket=ticket, version=None)
+        ticket = lock_ticket(ticket=ticket, version=None)
         message = Message.objects.create(
             ticket=ticket, kind=kind, author=actor, body=body, template=template,
             public=kind == MessageKind.REPLY,

@@ -1,6 +1,8 @@
-"""Classification tells everyone concerned in one step (scenario expect blocks)."""
+"""Classification tells everyone concerned in one step (scenario expect blocks): the
+worker's job, queued when the ticket is committed."""
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from opsdesk.demo.replay import load_scenario
 from opsdesk.notifications.models import Notification
@@ -10,17 +12,59 @@ from opsdesk.tickets.services import Impact
 pytestmark = pytest.mark.usefixtures("auto_notify")
 
 
-def _create(api, agent, name):
-    data = {k: v for k, v in load_scenario(name)["ticket"].items() if k != "received_at"}
-    response = api.as_(agent).post("/api/v1/tickets", data)
-    assert response.status_code == 201, response.json()
-    return response.json()
+@pytest.fixture
+def create_scenario(api, run_tasks, django_capture_on_commit_callbacks):
+    """POST a scenario's ticket, then run the jobs its commit queued (as the worker does)."""
+    def create(agent, name):
+        data = {k: v for k, v in load_scenario(name)["ticket"].items() if k != "received_at"}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api.as_(agent).post("/api/v1/tickets", data)
+        assert response.status_code == 201, response.json()
+        run_tasks()
+        return api.as_(agent).get(f"/api/v1/tickets/{response.json()['id']}").json()
+    return create
+
+
+def test_creating_the_ticket_only_queues_the_fan_out(api, agent, manager, dev_team,
+                                                    django_capture_on_commit_callbacks):
+    data = {k: v for k, v in load_scenario("expedite-exam-outage")["ticket"].items()
+            if k != "received_at"}
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = api.as_(agent).post("/api/v1/tickets", data).json()
+    assert [r.task_path.rsplit(".", 1)[1] for r in DBTaskResult.objects.all()] == [
+        "fan_out_new_ticket"]
+    assert not Notification.objects.exists()
+    assert next(c for c in ticket["sla"] if c["target"] == "ack")["status"] == "running"
+
+
+def test_the_fan_out_job_tells_no_one_twice(agent, requester, manager, dev_team):
+    from opsdesk.communications.tasks import fan_out_new_ticket
+
+    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
+                                    impact=Impact(affected_users=60, blocking=True))
+    first = fan_out_new_ticket.call(ticket_id=ticket.pk, actor_id=agent.pk)
+    again = fan_out_new_ticket.call(ticket_id=ticket.pk, actor_id=agent.pk)
+    assert "manager" in first and again == "nobody"
+    assert ticket.messages.filter(template="ack").count() == 1
+    assert Notification.objects.filter(recipient=manager, kind="manager_notice").count() == 1
+
+
+def test_a_ticket_finished_before_the_job_runs_is_not_acknowledged(agent, requester):
+    from opsdesk.communications.tasks import fan_out_new_ticket
+    from opsdesk.tickets import stages
+
+    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
+                                    impact=Impact(affected_users=60, blocking=True))
+    stages.change_stage(ticket=ticket, actor=agent, to="cancelled",
+                        summary=stages.CloseSummary(root_cause="", resolution="sent twice"))
+    assert fan_out_new_ticket.call(ticket_id=ticket.pk, actor_id=agent.pk) == "skipped"
+    assert not ticket.messages.filter(kind="reply").exists()
 
 
 def test_an_expedite_ticket_tells_requester_manager_and_dev_team_at_once(
-        api, agent, manager, dev_team):
+        api, agent, manager, dev_team, create_scenario):
     scenario = load_scenario("expedite-exam-outage")
-    ticket = _create(api, agent, "expedite-exam-outage")
+    ticket = create_scenario(agent, "expedite-exam-outage")
     timeline = api.as_(agent).get(f"/api/v1/tickets/{ticket['id']}/timeline").json()["items"]
     [fanout] = [e for e in timeline if e["event"] == "fanout"]
     assert fanout["data"]["notified"] == scenario["expect"]["notified_at_classification"]
@@ -34,8 +78,9 @@ def test_an_expedite_ticket_tells_requester_manager_and_dev_team_at_once(
     assert ack_clock["status"] == "met"
 
 
-def test_a_priority_ticket_in_vietnamese_gets_the_vietnamese_ack(api, agent, manager):
-    ticket = _create(api, agent, "priority-performance")
+def test_a_priority_ticket_in_vietnamese_gets_the_vietnamese_ack(api, agent, manager,
+                                                                create_scenario):
+    ticket = create_scenario(agent, "priority-performance")
     [ack] = [m for m in api.as_(agent).get(f"/api/v1/tickets/{ticket['id']}/messages")
              .json()["items"] if m["kind"] == "reply"]
     assert ack["body"].startswith("Chào Nguyen Thi Ha,")
@@ -60,14 +105,12 @@ def test_nothing_is_sent_automatically_when_switched_off(settings, agent, reques
     assert not Notification.objects.exists()
 
 
-def test_the_dev_alert_reaches_the_teams_own_channels(api, agent, dev_team,
-                                                      django_capture_on_commit_callbacks):
+def test_the_dev_alert_reaches_the_teams_own_channels(api, agent, dev_team, create_scenario):
     from opsdesk.notifications.models import Channel, ChannelDelivery
 
     Channel.objects.create(team=dev_team, name="Dev Team chat", kind="teams",
                            target="http://127.0.0.1:9/teams")
-    with django_capture_on_commit_callbacks(execute=True):
-        _create(api, agent, "expedite-exam-outage")
+    create_scenario(agent, "expedite-exam-outage")
     delivery = ChannelDelivery.objects.get(kind="dev_alert")
     assert delivery.channel.team == dev_team
     assert delivery.title.endswith("Expedite alert: LMS Critical Bug - Exam Submission System "
