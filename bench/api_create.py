@@ -18,12 +18,14 @@ from typing import Any
 from .harness import Report
 from .server import (
     LoadResult,
+    QueueWorker,
     Request,
     Server,
     closed_loop,
     fixed_rate,
     fresh_postgres_database,
     json_body,
+    queued_jobs,
 )
 from .setup_django import setup
 
@@ -171,7 +173,7 @@ def run(argv: list[str]) -> Report:
     healthz: Request = ("GET", "/healthz", None)
     before = Ticket.objects.count()
     with Server.opsdesk(workers=args.workers, worker_class=args.worker_class,
-                        name="api-create") as server:
+                        name="api-create") as server, QueueWorker("api-create"):
         warmed = closed_loop(server.port, post(warm), count=len(warm), threads=1,
                              headers=headers)
         floor = closed_loop(server.port, lambda i: healthz, count=args.count,
@@ -181,6 +183,7 @@ def run(argv: list[str]) -> Report:
         paced = fixed_rate(server.port, post(rate_bodies), rate=args.rate,
                            seconds=args.rate_seconds, headers=headers)
     created = Ticket.objects.count() - before
+    left = queued_jobs()
     connections.close_all()
     bare = bare_inserts(args.database_url, bodies, args.threads) \
         if vendor == "postgresql" else None
@@ -196,6 +199,8 @@ def run(argv: list[str]) -> Report:
         setup={"database": vendor, "server": f"gunicorn, {args.workers} {args.worker_class} "
                f"workers, 127.0.0.1, DEBUG off", "clients": args.threads,
                "tickets per second": round(load.per_s, 1),
+               "queue worker": "one `opsdesk worker` beside the server (fan-out, emails); "
+               f"jobs it had not reached at the end: {left}",
                "healthz requests per second": round(floor.per_s, 1),
                "bare inserts per second": round(bare.per_s, 1) if bare else None,
                f"fixed rate achieved (req/s, target {args.rate:g})":

@@ -76,6 +76,7 @@ def run(argv: list[str]) -> Report:
     rng = random.Random(5)
     for n in range(WARM_UP):  # untimed: tickets for the replies to thread onto, warm caches
         ingest_email(raw=_message(rng, 100_000 + n, [], []), mailbox="warm-up")
+    _run_fan_outs()  # the warm-up's: untimed
     refs = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:WARM_UP])
     raws: list[bytes] = []
     for n in range(args.messages):
@@ -105,6 +106,7 @@ def run(argv: list[str]) -> Report:
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     elapsed = time.perf_counter() - start
     latencies = latencies or [elapsed / len(raws) * 1000 * args.jobs]  # parallel: mean only
+    fan_outs, fan_out_s = _run_fan_outs()
     latencies.sort()
     rate, bare_rate = len(raws) / elapsed, len(raws) / bare
     report = Report(
@@ -124,6 +126,9 @@ def run(argv: list[str]) -> Report:
         ratios={"ingest / bare insert (time)": bare_rate / rate},
     )
     report.setup["messages per second"] = round(rate, 1)
+    report.setup["fan-out jobs queued, then run here one by one"] = fan_outs
+    report.setup["messages per second, counting the fan-out jobs' time too"] = round(
+        len(raws) / (elapsed + fan_out_s), 1)
     report.setup["bare inserts per second"] = round(bare_rate, 1)
     report.verdicts["≥ 200 messages/s"] = "met" if rate >= 200 else f"MISSED ({rate:.0f}/s)"
     return report
@@ -138,3 +143,15 @@ def _ingest_in_parallel(raws: list[bytes], jobs: int) -> dict[str, int]:
             (Path(folder) / f"{n:06d}.eml").write_bytes(raw)
         result = ingest_directory(Path(folder), mailbox="bench", jobs=jobs)
     return dict(result.outcomes)
+
+
+def _run_fan_outs() -> tuple[int, float]:
+    """Run the fan-out jobs the ingest queued (the worker's part), timed: (jobs, seconds)."""
+    from django_tasks_db.models import DBTaskResult
+
+    jobs = list(DBTaskResult.objects.ready().filter(task_path__endswith="fan_out_new_ticket"))
+    start = time.perf_counter()
+    for job in jobs:
+        job.claim("bench")
+        job.set_successful(job.task.call(*job.task_result.args, **job.task_result.kwargs))
+    return len(jobs), time.perf_counter() - start

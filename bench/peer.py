@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from .harness import RESULTS, Report, Timing
-from .server import LOOPBACK, Server, free_port, fresh_postgres_database, sequential
+from .server import (
+    LOOPBACK,
+    QueueWorker,
+    Server,
+    free_port,
+    fresh_postgres_database,
+    sequential,
+)
 from .setup_django import setup
 
 DEFAULT_PEER_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "peers" / \
@@ -161,7 +168,7 @@ def _create(args: argparse.Namespace, peer_dir: Path, token: str, log: Path,
         out = OUT / f"create-opsdesk-{rep}.json"
         before = ticket_model.objects.count()
         with Server.opsdesk(workers=args.workers, worker_class="sync",
-                            name="peer-opsdesk") as server:
+                            name="peer-opsdesk") as server, QueueWorker("peer-opsdesk"):
             _run([sys.executable, str(peer_dir / "bench_create.py"), "--no-server",
                   "--url", f"http://{LOOPBACK}:{server.port}/api/v1/tickets",
                   "--header", f"Authorization: Bearer {token}", "--payload", OPSDESK_PAYLOAD,
@@ -196,8 +203,10 @@ def _email(args: argparse.Namespace, peer_dir: Path, log: Path,
             before = ticket_model.objects.count()
             command = (f"{shlex.quote(str(opsdesk))} mail ingest-dir --delete --jobs {jobs} "
                        "{dir} > /dev/null")
-            _run([sys.executable, str(peer_dir / "bench_email.py"), "--maildir", str(maildir),
-                  "--ingest-cmd", command, *common, "--json", str(out)], log=log)
+            with QueueWorker(f"peer-email-jobs{jobs}"):
+                _run([sys.executable, str(peer_dir / "bench_email.py"), "--maildir",
+                      str(maildir), "--ingest-cmd", command, *common, "--json", str(out)],
+                     log=log)
             result = json.loads(out.read_text())["reps"][0]
             result["created"] = ticket_model.objects.count() - before
             result["check_ok"] = (result["created"] == args.email_count

@@ -9,6 +9,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -129,6 +130,40 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(10)
         self._log_file.close()
+
+
+class QueueWorker:
+    """`opsdesk worker` beside a benchmark's server, as in production: the jobs that
+    creating a ticket queues (the fan-out, its emails) are worked while the load runs."""
+
+    def __init__(self, name: str) -> None:
+        self.log = RESULTS / f"{name}-worker.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self._log_file = self.log.open("wb")
+        env = {**os.environ, "OPSDESK_DEBUG": "0", "DJANGO_SETTINGS_MODULE": "opsdesk.settings"}
+        env.pop("OPSDESK_SMTP_HOST", None)  # emails go to the worker's log, not out
+        self.proc = subprocess.Popen([sys.executable, "-m", "opsdesk.cli", "worker"], cwd=ROOT,
+                                     env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
+
+    def __enter__(self) -> "QueueWorker":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self._log_file.close()
+
+
+def queued_jobs() -> int:
+    """Jobs still waiting for a worker (what the worker did not keep up with)."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.ready().count()
 
 
 def percentile(sorted_values: list[float], p: float) -> float:

@@ -76,8 +76,8 @@ def fan_out_new_ticket(ticket_id: int, actor_id: int) -> str:
     from .fanout import fan_out
 
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("requester").filter(
-            pk=ticket_id).first()
+        ticket = Ticket.objects.select_for_update().select_related("requester") \
+            .prefetch_related("impact_groups", "followers").filter(pk=ticket_id).first()
         actor = User.objects.filter(pk=actor_id).first()
         if ticket is None or actor is None or not ticket.is_open:
             return "skipped"
