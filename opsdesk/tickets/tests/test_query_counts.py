@@ -18,7 +18,7 @@ from opsdesk.accounts.services import create_user
 # SLA clocks, duplicate check, rules, the response). The fan-out (automatic ACK, manager
 # notice, dev alert) is the worker's job, queued at commit: FAN_OUT_BUDGET.
 CREATE_BUDGET = 26  # measured 2026-12-02 (SQLite and PostgreSQL); lower it as creation gets cheaper
-FAN_OUT_BUDGET = 36  # the worker's job: ACK, manager notice, dev alert (its first run: loads included)
+FAN_OUT_BUDGET = 36  # ACK, manager notice, dev alert; first run, so with its loads
 
 
 def payload(n: int, *, email: str | None = None) -> dict[str, Any]:
