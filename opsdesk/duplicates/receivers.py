@@ -50,10 +50,9 @@ def candidate_list(ticket: Ticket) -> list[dict[str, Any]]:
 
 def likely_duplicates(ticket: Ticket) -> list[DuplicateCandidate]:
     """The ticket's open likely duplicates with what the desk needs to recognise them."""
-    rows = DuplicateCandidate.objects.filter(ticket=ticket, candidate__stage__in=OPEN_STAGES) \
-        .select_related("candidate").order_by("-score", "candidate_id").only(
-            "ticket_id", "candidate_id", "score", "candidate__title", "candidate__stage",
-            "candidate__cos", "candidate__created_at")
+    rows = open_candidates().filter(ticket=ticket).select_related("candidate").only(
+        "ticket_id", "candidate_id", "score", "candidate__title", "candidate__stage",
+        "candidate__cos", "candidate__created_at")
     return list(rows[:services.max_candidates()])
 
 

@@ -15,7 +15,7 @@ from opsdesk.duplicates.models import DuplicateCandidate
 from opsdesk.tickets.models import ImpactGroup, Ticket
 
 from .periods import Period
-from .services import _share, created_in
+from .services import created_in, share_of
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Patterns:
     @property
     def duplicate_rate(self) -> float:
         """The share of the period's tickets that repeat an earlier ticket of their cluster."""
-        return _share(self.repeats, self.total)
+        return share_of(self.repeats, self.total)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def patterns(*, period: Period, limit: int = 20) -> Patterns:
     clusters = [Cluster(label=tickets[ids[0]].title, ticket_ids=ids,
                         users_affected=users(ids),
                         time_spent_minutes=sum(tickets[pk].time_spent_minutes for pk in ids),
-                        share=_share(len(ids), total)) for ids in groups]
+                        share=share_of(len(ids), total)) for ids in groups]
     clusters.sort(key=lambda c: (-c.count, -c.users_affected, c.ticket_ids[0]))
     return Patterns(period=period, total=total, repeats=sum(c.count - 1 for c in clusters),
                     clusters=clusters[:limit])

@@ -31,11 +31,16 @@ class GroupOut(Schema):
     share: float
 
 
-class TicketsReportOut(Schema):
+class PeriodOut(Schema):
+    """The period a report covers, in the desk's time zone."""
+
     period_from: date = Field(..., alias="from")
     period_to: date = Field(..., alias="to")
-    group_by: str
     time_zone: str
+
+
+class TicketsReportOut(PeriodOut):
+    group_by: str
     groups: list[GroupOut]
     total: int
 
@@ -57,10 +62,7 @@ class DurationsOut(Schema):
     p90_seconds: float | None
 
 
-class SlaReportOut(Schema):
-    period_from: date = Field(..., alias="from")
-    period_to: date = Field(..., alias="to")
-    time_zone: str
+class SlaReportOut(PeriodOut):
     attainment: list[AttainmentOut]
     mtta: DurationsOut
     mttr: DurationsOut
@@ -79,10 +81,7 @@ class ClusterOut(Schema):
     time_spent_minutes: int
 
 
-class PatternsReportOut(Schema):
-    period_from: date = Field(..., alias="from")
-    period_to: date = Field(..., alias="to")
-    time_zone: str
+class PatternsReportOut(PeriodOut):
     total: int
     clusters: list[ClusterOut]
     duplicate_rate: float = Field(..., description="Share of the period's tickets that repeat "

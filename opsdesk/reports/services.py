@@ -87,7 +87,8 @@ def created_in(period: Period) -> QuerySet[Ticket]:
     return Ticket.objects.filter(created_at__gte=period.starts, created_at__lt=period.ends)
 
 
-def _share(count: int, total: int) -> float:
+def share_of(count: int, total: int) -> float:
+    """count / total to four places (0 when there is nothing to share)."""
     return round(count / total, 4) if total else 0.0
 
 
@@ -102,7 +103,7 @@ def ticket_counts(*, period: Period, group_by: str) -> list[Group]:
 
 def _counts(period: Period, group_by: str, *, total: int) -> list[Group]:
     rows = _grouped(created_in(period), group_by, period)
-    groups = [Group(key, label, count, _share(count, total)) for key, label, count in rows]
+    groups = [Group(key, label, count, share_of(count, total)) for key, label, count in rows]
     return _ordered(groups, group_by)
 
 
