@@ -7,14 +7,16 @@ from django.db.models.signals import post_save
 from opsdesk.core import scheduler
 from opsdesk.tickets import signals
 from opsdesk.tickets.models import MessageKind, Ticket
+from opsdesk.tickets.signals import NewTicket
 
 from .engine import run_trigger
 from .models import Trigger
 from .scheduled import run_scheduled_rules
 
 
-def _created(sender: Any, ticket: Ticket, **kwargs: Any) -> None:
-    run_trigger(trigger=Trigger.TICKET_CREATED, ticket=ticket)
+def _created(sender: Any, created: list[NewTicket], **kwargs: Any) -> None:
+    for new in created:
+        run_trigger(trigger=Trigger.TICKET_CREATED, ticket=new.ticket)
 
 
 def _stage(sender: Any, ticket: Ticket, **kwargs: Any) -> None:
@@ -42,7 +44,7 @@ def _warned(sender: Any, ticket: Ticket, clock: Any, **kwargs: Any) -> None:
 
 def connect() -> None:
     """Connect the receivers (after SLA and communications: rules see clocks and the ACK)."""
-    signals.ticket_created.connect(_created, dispatch_uid="automation.created")
+    signals.tickets_created.connect(_created, dispatch_uid="automation.created")
     signals.stage_changed.connect(_stage, dispatch_uid="automation.stage")
     signals.message_added.connect(_message, dispatch_uid="automation.message")
     signals.sla_warned.connect(_warned, dispatch_uid="automation.sla_warned")

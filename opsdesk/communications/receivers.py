@@ -1,11 +1,13 @@
 """Communications react to ticket changes: email replies, fan out, escalate, close out."""
 
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 
 from opsdesk.tickets import signals
 from opsdesk.tickets.models import Stage, Ticket
+from opsdesk.tickets.signals import NewTicket
 
 from .closeout import on_closed
 from .escalation_mail import send_escalation
@@ -17,15 +19,15 @@ def _message(sender: Any, ticket: Ticket, message: Any, **kwargs: Any) -> None:
     queue_reply_email(message)
 
 
-def _created(sender: Any, ticket: Ticket, actor: Any, **kwargs: Any) -> None:
+def _created(sender: Any, created: list[NewTicket], actor: Any, **kwargs: Any) -> None:
     # Email and chat are outside systems: the worker tells everyone once the ticket is
     # committed (woken at once on PostgreSQL), so creating a ticket does not wait for it.
-    if has_fan_out(ticket):
-        from .tasks import fan_out_new_ticket
+    from .tasks import fan_out_new_ticket
 
-        ticket_id, actor_id = ticket.pk, actor.pk
-        transaction.on_commit(lambda: fan_out_new_ticket.enqueue(ticket_id=ticket_id,
-                                                                 actor_id=actor_id))
+    for new in created:
+        if has_fan_out(new.ticket):
+            transaction.on_commit(partial(fan_out_new_ticket.enqueue, ticket_id=new.ticket.pk,
+                                          actor_id=actor.pk))
 
 
 def _cos(sender: Any, ticket: Ticket, actor: Any, **kwargs: Any) -> None:
@@ -44,7 +46,7 @@ def _stage(sender: Any, ticket: Ticket, **kwargs: Any) -> None:
 def connect() -> None:
     """Connect the receivers (after the SLA app's, so an automatic ACK meets its clock)."""
     signals.message_added.connect(_message, dispatch_uid="communications.message")
-    signals.ticket_created.connect(_created, dispatch_uid="communications.created")
+    signals.tickets_created.connect(_created, dispatch_uid="communications.created")
     signals.cos_changed.connect(_cos, dispatch_uid="communications.cos")
     signals.escalated.connect(_escalated, dispatch_uid="communications.escalated")
     signals.stage_changed.connect(_stage, dispatch_uid="communications.stage")

@@ -8,6 +8,7 @@ from django.db.models.signals import post_save
 from opsdesk.core import scheduler
 from opsdesk.tickets import representation, signals
 from opsdesk.tickets.models import OPEN_STAGES, Ticket
+from opsdesk.tickets.signals import NewTicket
 
 from . import services
 from .models import DuplicateCandidate
@@ -15,9 +16,8 @@ from .models import DuplicateCandidate
 TEXT_FIELDS = frozenset({"title", "description"})
 
 
-def _created(sender: Any, ticket: Ticket, **kwargs: Any) -> None:
-    # Tags and groups come with the signal when the creating service passes them.
-    services.index_ticket(ticket=ticket, groups=kwargs.get("groups"), tags=kwargs.get("tags"))
+def _created(sender: Any, created: list[NewTicket], **kwargs: Any) -> None:
+    services.index_new_tickets(created=created)
 
 
 def _stage(sender: Any, ticket: Ticket, previous: str, **kwargs: Any) -> None:
@@ -63,7 +63,7 @@ def open_candidates() -> Any:
 
 def connect() -> None:
     """Connect the receivers and register the hooks (called once, from AppConfig.ready)."""
-    signals.ticket_created.connect(_created, dispatch_uid="duplicates.created")
+    signals.tickets_created.connect(_created, dispatch_uid="duplicates.created")
     signals.stage_changed.connect(_stage, dispatch_uid="duplicates.stage")
     post_save.connect(_saved, sender=Ticket, dispatch_uid="duplicates.saved")
     representation.CANDIDATE_PROVIDERS.append(candidate_list)

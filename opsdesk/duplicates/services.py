@@ -26,6 +26,7 @@ from django.db.models import Count, Prefetch, QuerySet, Value
 from django.utils import timezone
 
 from opsdesk.tickets.models import OPEN_STAGES, ImpactGroup, Tag, Ticket
+from opsdesk.tickets.signals import NewTicket
 
 from . import lookups
 from .models import DuplicateCandidate, IndexedTerm, TermFrequency
@@ -112,11 +113,17 @@ def _rarest(weights: dict[str, float], others: dict[str, int]) -> list[str]:
     return chosen
 
 
-def _search(terms: dict[str, float], *, exclude: int | None) -> _Search:
-    """Weigh the terms by rarity and score the pool of open tickets sharing them."""
+def _search(terms: dict[str, float], *, exclude: int | None,
+            frequencies: dict[str, int] | None = None,
+            unstored: Sequence[tuple[int, dict[str, float]]] = ()) -> _Search:
+    """Weigh the terms by rarity and score the pool of open tickets sharing them, and the
+    `unstored` (weighed terms of new tickets not in the index yet).
+
+    `frequencies` are the term counts when already read (else read here)."""
     if not terms:
         return _Search({}, [])
-    frequencies = lookups.term_counts(list(terms))
+    if frequencies is None:
+        frequencies = lookups.term_counts(list(terms))
     others = {t: frequencies.get(t, 0) for t in terms}
     weights = {t: _weight(factor, others[t]) for t, factor in terms.items()}
     shared: dict[int, float] = defaultdict(float)
@@ -124,6 +131,9 @@ def _search(terms: dict[str, float], *, exclude: int | None) -> _Search:
     own_weight = sum(weights.values())
     rows = lookups.pool_terms(_rarest(weights, others), list(terms), exclude=exclude,
                               pool=POOL_SIZE)
+    rows += [(ticket_id, term, weight, sum(theirs.values()))
+             for ticket_id, theirs in unstored for term, weight in theirs.items()
+             if term in weights]
     for ticket_id, term, weight, total in rows:
         shared[ticket_id] += min(weights[term], weight)
         doc_weight[ticket_id] = total
@@ -180,19 +190,42 @@ def index_ticket(
         DuplicateCandidate.objects.filter(ticket=ticket).delete()
     search = _search(ticket_terms(ticket, groups, tags), exclude=ticket.pk)
     IndexedTerm.objects.bulk_create(_index_rows(ticket.pk, search.weights))
-    store_candidates(ticket_id=ticket.pk, candidates=search.candidates)
+    store_candidates(found={ticket.pk: search.candidates})
     return search.candidates
 
 
-def store_candidates(*, ticket_id: int, candidates: Sequence[Candidate]) -> None:
+def index_new_tickets(*, created: Sequence[NewTicket]) -> dict[int, list[Candidate]]:
+    """Index tickets just created together, each checked against the open tickets and
+    those created before it, as one by one; likely duplicates by ticket.
+
+    One read of term counts and one pool read per ticket; two inserts for all.
+    """
+    texts = [(new.ticket.pk, ticket_terms(new.ticket, new.groups, new.tags))
+             for new in created]
+    every_term = sorted({term for _, terms in texts for term in terms})
+    frequencies = lookups.term_counts(every_term) if every_term else {}
+    indexed: list[tuple[int, dict[str, float]]] = []
+    found: dict[int, list[Candidate]] = {}
+    for ticket_id, terms in texts:
+        search = _search(terms, exclude=ticket_id, frequencies=frequencies, unstored=indexed)
+        indexed.append((ticket_id, search.weights))
+        found[ticket_id] = search.candidates
+    IndexedTerm.objects.bulk_create(
+        [row for ticket_id, weights in indexed for row in _index_rows(ticket_id, weights)])
+    store_candidates(found=found)
+    return found
+
+
+def store_candidates(*, found: dict[int, list[Candidate]]) -> None:
     """Record each likely duplicate on both tickets (a newer score replaces an older one)."""
-    if not candidates:
-        return
     now = timezone.now()
-    pairs = [DuplicateCandidate(ticket_id=a, candidate_id=b, score=c.score, found_at=now)
-             for c in candidates for a, b in ((ticket_id, c.ticket_id), (c.ticket_id, ticket_id))]
+    pairs = {(a, b): DuplicateCandidate(ticket_id=a, candidate_id=b, score=c.score, found_at=now)
+             for ticket_id, candidates in found.items() for c in candidates
+             for a, b in ((ticket_id, c.ticket_id), (c.ticket_id, ticket_id))}
+    if not pairs:
+        return
     DuplicateCandidate.objects.bulk_create(
-        pairs, update_conflicts=True, unique_fields=["ticket", "candidate"],
+        list(pairs.values()), update_conflicts=True, unique_fields=["ticket", "candidate"],
         update_fields=["score", "found_at"])
 
 

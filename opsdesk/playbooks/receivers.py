@@ -5,6 +5,7 @@ gets the playbook queued once the ticket is committed, unless OPSDESK_LOGIN_RECO
 False or no enabled HR and LMS connectors are configured (then people handle it as usual).
 """
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.db import transaction
 
 from opsdesk.connectors.models import ConnectorConfig, ConnectorKind
 from opsdesk.tickets import signals
-from opsdesk.tickets.models import Ticket
+from opsdesk.tickets.signals import NewTicket
 
 from .login_recovery import LoginRecovery
 
@@ -26,15 +27,17 @@ def connectors_ready() -> bool:
     return {ConnectorKind.HR, ConnectorKind.LMS} <= kinds
 
 
-def _created(sender: Any, ticket: Ticket, **kwargs: Any) -> None:
-    if not auto_enabled() or not LoginRecovery().applies_to(ticket) or not connectors_ready():
+def _created(sender: Any, created: list[NewTicket], **kwargs: Any) -> None:
+    playbook = LoginRecovery()
+    ticket_ids = [new.ticket.pk for new in created if playbook.applies_to(new.ticket)]
+    if not ticket_ids or not auto_enabled() or not connectors_ready():
         return
     from .tasks import run_playbook_task
 
-    ticket_id = ticket.pk
-    transaction.on_commit(lambda: run_playbook_task.enqueue(
-        name=LoginRecovery.name, ticket_id=ticket_id, trigger="ticket_created"))
+    for ticket_id in ticket_ids:
+        transaction.on_commit(partial(run_playbook_task.enqueue, name=LoginRecovery.name,
+                                      ticket_id=ticket_id, trigger="ticket_created"))
 
 
 def connect() -> None:
-    signals.ticket_created.connect(_created, dispatch_uid="playbooks.login_recovery")
+    signals.tickets_created.connect(_created, dispatch_uid="playbooks.login_recovery")

@@ -10,6 +10,7 @@ from opsdesk.core.errors import InvalidInput
 from opsdesk.tickets import queries, representation, signals, timeline
 from opsdesk.tickets.models import Ticket
 from opsdesk.tickets.services import record_event
+from opsdesk.tickets.signals import NewTicket
 
 from . import services
 from .models import ClockStatus, SlaClock, SlaEvent, Target
@@ -18,8 +19,8 @@ from .timers import fire_due_timers
 TARGET_ORDER = {t: i for i, t in enumerate(Target.values)}
 
 
-def _created(sender: Any, ticket: Ticket, tags: Any = None, **kwargs: Any) -> None:
-    services.start_clocks(ticket=ticket, tags=tags)
+def _created(sender: Any, created: list[NewTicket], **kwargs: Any) -> None:
+    services.start_clocks(tickets=[(new.ticket, new.tags) for new in created])
 
 
 def _message(sender: Any, ticket: Ticket, message: Any, **kwargs: Any) -> None:
@@ -94,7 +95,7 @@ def next_due_at() -> Min:
 
 def connect() -> None:
     """Connect the receivers and register the hooks (called once, from AppConfig.ready)."""
-    signals.ticket_created.connect(_created, dispatch_uid="sla.created")
+    signals.tickets_created.connect(_created, dispatch_uid="sla.created")
     signals.message_added.connect(_message, dispatch_uid="sla.message")
     signals.stage_changed.connect(_stage, dispatch_uid="sla.stage")
     signals.escalated.connect(_escalated, dispatch_uid="sla.escalated")

@@ -1,6 +1,6 @@
 """Every change to a ticket: create, update, classify, move between stages, add messages."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ from .models import (
     Tag,
     Ticket,
 )
+from .signals import NewTicket
 
 
 class _Unset:
@@ -63,6 +64,27 @@ def record_event(
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class TicketDraft:
+    """One ticket to create: what `create_ticket` takes, but the actor."""
+
+    requester: User
+    title: str
+    description: str = ""
+    channel: str = "api"
+    language: str = "en"
+    tags: Iterable[str] = ()
+    team: Team | None = None
+    assignee: User | None = None
+    impact: Impact | None = None
+    workaround: str = ""
+    received_at: datetime | None = None
+    due_at: datetime | None = None
+    cos: str | None = None
+    cos_reason: str = ""
+    follow_up_of: Ticket | None = None
+
+
 def create_ticket(
     *,
     actor: User,
@@ -83,39 +105,70 @@ def create_ticket(
     follow_up_of: Ticket | None = None,
 ) -> Ticket:
     """Create a ticket, classify it and record its creation; `cos` overrides the rules."""
+    draft = TicketDraft(
+        requester=requester, title=title, description=description, channel=channel,
+        language=language, tags=tags, team=team, assignee=assignee, impact=impact,
+        workaround=workaround, received_at=received_at, due_at=due_at, cos=cos,
+        cos_reason=cos_reason, follow_up_of=follow_up_of,
+    )
+    return create_tickets(actor=actor, drafts=[draft])[0]
+
+
+def create_tickets(*, actor: User, drafts: Sequence[TicketDraft]) -> list[Ticket]:
+    """Create tickets together, each as `create_ticket` would, in one transaction with
+    bulk inserts and one `tickets_created` signal; any invalid draft creates none."""
     now = timezone.now()
     with transaction.atomic():
-        ticket = Ticket(
-            title=_clean_title(title), description=description, requester=requester,
-            channel=channel, language=language, team=team, assignee=assignee,
-            workaround=workaround, received_at=received_at or now, due_at=due_at,
-            created_at=now, updated_at=now, created_by=actor, follow_up_of=follow_up_of,
-        )
-        apply_impact(ticket, impact or Impact())
-        tag_objs = _tags_for(tags)
-        tag_names = [t.name for t in tag_objs]
-        decision = classify(facts_of(ticket, {n.lower() for n in tag_names}), active_rules())
-        ticket.cos, ticket.cos_rationale = decision.cos, decision.rationale
-        if cos:
-            _set_override(ticket, actor=actor, cos=cos, reason=cos_reason)
-        ticket.priority = PRIORITY_FOR_COS[Cos(ticket.cos)]
-        ticket.save()
-        if tag_objs:
-            ticket.tags.add(*tag_objs)
-        remember_related(ticket, "followers", [])
-        groups = store_groups(ticket, impact.groups) if impact and impact.groups else []
-        if groups:
-            sync_group_checks(ticket=ticket, new=True)
-        else:
-            remember_related(ticket, "impact_groups", [])
-        record_event(
-            ticket=ticket, actor=actor, event="created",
-            body=f"Ticket {ticket.ref} created ({ticket.get_channel_display()}).",
-            data={"cos": ticket.cos, "cos_rationale": ticket.cos_rationale},
-        )
-        signals.ticket_created.send(Ticket, ticket=ticket, actor=actor, tags=tag_names,
-                                    groups=[g.name for g in groups])
-    return ticket
+        built = [_build(draft, actor=actor, now=now) for draft in drafts]
+        tickets = Ticket.objects.bulk_create([ticket for ticket, _ in built])
+        created = [_store_labels(ticket, draft, tag_objs)
+                   for (ticket, tag_objs), draft in zip(built, drafts, strict=True)]
+        Message.objects.bulk_create([_created_event(ticket, actor) for ticket in tickets])
+        signals.tickets_created.send(Ticket, created=created, actor=actor)
+    return tickets
+
+
+def _build(draft: TicketDraft, *, actor: User, now: datetime) -> tuple[Ticket, list[Tag]]:
+    """The unsaved, classified ticket of a draft, and its tags (refused when invalid)."""
+    ticket = Ticket(
+        title=_clean_title(draft.title), description=draft.description,
+        requester=draft.requester, channel=draft.channel, language=draft.language,
+        team=draft.team, assignee=draft.assignee, workaround=draft.workaround,
+        received_at=draft.received_at or now, due_at=draft.due_at, created_at=now,
+        updated_at=now, created_by=actor, follow_up_of=draft.follow_up_of,
+    )
+    apply_impact(ticket, draft.impact or Impact())
+    tag_objs = _tags_for(draft.tags)
+    decision = classify(facts_of(ticket, {t.name.lower() for t in tag_objs}), active_rules())
+    ticket.cos, ticket.cos_rationale = decision.cos, decision.rationale
+    if draft.cos:
+        _set_override(ticket, actor=actor, cos=draft.cos, reason=draft.cos_reason)
+    ticket.priority = PRIORITY_FOR_COS[Cos(ticket.cos)]
+    return ticket, tag_objs
+
+
+def _store_labels(ticket: Ticket, draft: TicketDraft, tag_objs: list[Tag]) -> NewTicket:
+    """Store a saved new ticket's tags and affected groups (and their checks)."""
+    if tag_objs:
+        ticket.tags.add(*tag_objs)
+    remember_related(ticket, "followers", [])
+    impact = draft.impact
+    groups = store_groups(ticket, impact.groups) if impact and impact.groups else []
+    if groups:
+        sync_group_checks(ticket=ticket, new=True)
+    else:
+        remember_related(ticket, "impact_groups", [])
+    return NewTicket(ticket=ticket, tags=[t.name for t in tag_objs],
+                     groups=[g.name for g in groups])
+
+
+def _created_event(ticket: Ticket, actor: User) -> Message:
+    return Message(
+        ticket=ticket, kind=MessageKind.EVENT, author=actor, event="created",
+        body=f"Ticket {ticket.ref} created ({ticket.get_channel_display()}).",
+        data={"cos": ticket.cos, "cos_rationale": ticket.cos_rationale},
+        public="created" in PUBLIC_EVENTS,
+    )
 
 
 def lock_ticket(*, ticket: Ticket, version: int | None) -> Ticket:

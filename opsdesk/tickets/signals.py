@@ -3,10 +3,26 @@
 Other apps (SLA clocks, automation) react here, so tickets never import them.
 """
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from django.dispatch import Signal
 
-# kwargs: ticket, actor, tags (the names of its tags), groups (its affected groups' names)
-ticket_created = Signal()
+if TYPE_CHECKING:
+    from .models import Ticket
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket just created, with the names of its tags and affected groups."""
+
+    ticket: "Ticket"
+    tags: list[str]
+    groups: list[str]
+
+
+# kwargs: created (a list of NewTicket, one or more, in creation order), actor
+tickets_created = Signal()
 # kwargs: ticket, actor, previous
 stage_changed = Signal()
 # kwargs: ticket, actor, previous

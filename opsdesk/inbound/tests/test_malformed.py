@@ -162,9 +162,9 @@ def failing_ticket_creation():
     def boom(**kwargs):
         raise RuntimeError("the classifier is down")
 
-    signals.ticket_created.connect(boom, dispatch_uid="test.boom")
+    signals.tickets_created.connect(boom, dispatch_uid="test.boom")
     yield
-    signals.ticket_created.disconnect(dispatch_uid="test.boom")
+    signals.tickets_created.disconnect(dispatch_uid="test.boom")
 
 
 def test_a_failure_rolls_everything_back_but_keeps_the_original(failing_ticket_creation,
@@ -183,7 +183,7 @@ def test_a_failure_rolls_everything_back_but_keeps_the_original(failing_ticket_c
 def test_a_failed_mail_is_ingested_when_it_comes_again(failing_ticket_creation):
     raw = mail()
     failed = ingest(raw)
-    signals.ticket_created.disconnect(dispatch_uid="test.boom")
+    signals.tickets_created.disconnect(dispatch_uid="test.boom")
     again = ingest(raw)
     assert again.pk == failed.pk
     assert again.outcome == Outcome.TICKET_CREATED and again.error == ""
