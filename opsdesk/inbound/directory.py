@@ -1,10 +1,11 @@
 """Ingest a directory of RFC 822 files (`opsdesk mail ingest-dir DIR`): a spool written by
 another mail system, an export of a mailbox, or a batch of messages to replay.
 
-Each file goes through `ingest_email`, exactly as one message piped to `opsdesk mail ingest`
-would, in its own transaction. Files are taken in name order; with `delete`, a file is
-removed once its message is stored (ingested, threaded, ignored or a duplicate), so a run
-that stops half-way can simply be started again. A failed message stays in place.
+Files are read in name order, a hundred at a time (`batch.ingest_batch`): plain new requests
+become tickets together, every other message goes through `ingest_email` exactly as one
+piped to `opsdesk mail ingest` would. With `delete`, a file is removed once its message is
+stored (ingested, threaded, ignored or a duplicate), so a run that stops half-way can simply
+be started again. A failed message stays in place.
 
 With `jobs` above one (PostgreSQL only), that many processes share the work by sender:
 each sender's messages go to one process, in name order, so a person's follow-ups and
@@ -26,8 +27,8 @@ from django.db import connection, connections
 
 from opsdesk.core.errors import InvalidInput
 
+from .batch import BATCH_SIZE, ingest_batch
 from .models import Outcome
-from .services import ingest_email
 
 SUFFIXES = (".eml", ".msg", ".txt", "")
 
@@ -115,22 +116,28 @@ def ingest_files(
     delete: bool,
     progress: Callable[[Path, str], None] | None = None,
 ) -> DirectoryResult:
-    """Ingest these message files one by one, in the order given."""
+    """Ingest these message files in the order given, BATCH_SIZE at a time."""
     result = DirectoryResult()
-    for path in files:
-        raw = path.read_bytes()
-        result.files += 1
-        if not raw.strip():
+    for start in range(0, len(files), BATCH_SIZE):
+        read = [(path, path.read_bytes()) for path in files[start:start + BATCH_SIZE]]
+        result.files += len(read)
+        for path in (path for path, raw in read if not raw.strip()):
             result.outcomes["empty"] += 1
             result.failed.append(path.name)
-            continue
-        inbound = ingest_email(raw=raw, mailbox=mailbox)
-        result.outcomes[inbound.outcome] += 1
-        if inbound.outcome == Outcome.FAILED:
-            result.failed.append(path.name)
-        elif delete:
-            path.unlink(missing_ok=True)
-            result.deleted += 1
-        if progress is not None:
-            progress(path, inbound.outcome)
+        mails = [(path, raw) for path, raw in read if raw.strip()]
+        inbound = ingest_batch(raws=[raw for _, raw in mails], mailbox=mailbox)
+        for (path, _), one in zip(mails, inbound, strict=True):
+            _account(result, path, one.outcome, delete=delete)
+            if progress is not None:
+                progress(path, one.outcome)
     return result
+
+
+def _account(result: DirectoryResult, path: Path, outcome: str, *, delete: bool) -> None:
+    """Count a file's outcome; a stored one is removed with `delete`, a failed one stays."""
+    result.outcomes[outcome] += 1
+    if outcome == Outcome.FAILED:
+        result.failed.append(path.name)
+    elif delete:
+        path.unlink(missing_ok=True)
+        result.deleted += 1

@@ -1,8 +1,7 @@
 """Email in: store each received message, then make it a ticket, a reply, or nothing."""
 
 import logging
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,7 +21,7 @@ from opsdesk.tickets.models import (
     Stage,
     Ticket,
 )
-from opsdesk.tickets.services import add_message, create_ticket, record_event
+from opsdesk.tickets.services import TicketDraft, add_message, create_tickets, record_event
 
 from .attachments import AttachmentStore
 from .models import InboundEmail, Outcome
@@ -99,11 +98,6 @@ def ingest_email(
     return inbound
 
 
-def ingest_many(*, raws: Iterable[bytes], mailbox: str = "") -> Counter[str]:
-    """Ingest messages one after another (for benchmarks and bulk imports); outcome counts."""
-    return Counter(ingest_email(raw=raw, mailbox=mailbox).outcome for raw in raws)
-
-
 def _record(existing: InboundEmail | None, *, raw: bytes, parsed: ParsedEmail, mailbox: str,
             received_at: datetime) -> InboundEmail:
     """The stored original, new or (when retrying a failed one) re-used and locked."""
@@ -148,7 +142,7 @@ def _failed(existing: InboundEmail | None, *, raw: bytes, parsed: ParsedEmail, m
 
 def _act(inbound: InboundEmail, parsed: ParsedEmail, store: AttachmentStore) -> None:
     """Decide what the mail is and do it; the outcome and links are set on `inbound`."""
-    problem = _sender_problem(parsed)
+    problem = sender_problem(parsed)
     if problem:
         inbound.outcome, inbound.error = Outcome.FAILED, problem
         logger.warning("inbound email %s refused: %s", inbound.pk, problem)
@@ -170,7 +164,8 @@ def _act(inbound: InboundEmail, parsed: ParsedEmail, store: AttachmentStore) -> 
     _register_message_id(inbound, parsed, escalation)
 
 
-def _sender_problem(parsed: ParsedEmail) -> str:
+def sender_problem(parsed: ParsedEmail) -> str:
+    """What makes the sender unusable (no address, an invalid one), or nothing."""
     if not parsed.from_address:
         return "The message has no sender address (From header missing or empty)."
     try:
@@ -198,24 +193,38 @@ def _live_thread(thread: Thread) -> Thread:
 def _open_ticket(inbound: InboundEmail, parsed: ParsedEmail, store: AttachmentStore, *,
                  previous: Ticket | None) -> None:
     """A new ticket from this mail; a follow-up of `previous` when that one is long closed."""
-    body = trim_quoted(parsed.text, subject=parsed.subject)
-    language = detect_language(f"{parsed.subject}\n{body}")
+    body, language = request_text(parsed)
     requester = find_or_create_requester(email=parsed.from_address, name=parsed.from_name,
                                          language=language)
     actor = system_user()
-    title = SUBJECT_TAG.sub("", parsed.subject) if previous else parsed.subject
-    skipped = store.too_large(parsed.attachments)
-    ticket = create_ticket(
-        actor=actor, requester=requester, title=" ".join(title.split())[:300] or NO_SUBJECT,
-        description=_with_notice(body, skipped), channel="email", language=language,
-        received_at=inbound.received_at, follow_up_of=previous,
-    )
+    draft = request_draft(parsed, requester=requester, body=body, language=language,
+                          received_at=inbound.received_at, previous=previous,
+                          skipped=store.too_large(parsed.attachments))
+    ticket = create_tickets(actor=actor, drafts=[draft])[0]
     inbound.outcome = Outcome.TICKET_CREATED
     if previous is not None:
         _link_follow_up(ticket, previous, actor)
         inbound.outcome = Outcome.FOLLOW_UP_CREATED
     store.save(parsed.attachments, ticket=ticket, message=None, inbound_id=inbound.pk)
     inbound.ticket = ticket
+
+
+def request_text(parsed: ParsedEmail) -> tuple[str, str]:
+    """A request's body (quoted history trimmed) and its language."""
+    body = trim_quoted(parsed.text, subject=parsed.subject)
+    return body, detect_language(f"{parsed.subject}\n{body}")
+
+
+def request_draft(parsed: ParsedEmail, *, requester: User, body: str, language: str,
+                  received_at: datetime, previous: Ticket | None = None,
+                  skipped: Sequence[str] = ()) -> TicketDraft:
+    """The ticket a mail asks for (a follow-up of `previous`, its subject tag dropped)."""
+    title = SUBJECT_TAG.sub("", parsed.subject) if previous else parsed.subject
+    return TicketDraft(
+        requester=requester, title=" ".join(title.split())[:300] or NO_SUBJECT,
+        description=_with_notice(body, skipped), channel="email", language=language,
+        received_at=received_at, follow_up_of=previous,
+    )
 
 
 def _link_follow_up(ticket: Ticket, previous: Ticket, actor: User) -> None:
@@ -287,7 +296,7 @@ def _register_message_id(inbound: InboundEmail, parsed: ParsedEmail,
     )
 
 
-def _with_notice(body: str, skipped: list[str]) -> str:
+def _with_notice(body: str, skipped: Sequence[str]) -> str:
     if not skipped:
         return body
     return "\n\n".join([body, *skipped]).strip()

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from opsdesk.accounts.models import SYSTEM_EMAIL, User
+from opsdesk.inbound.batch import ingest_many
 from opsdesk.inbound.models import InboundEmail, Outcome
-from opsdesk.inbound.services import ingest_email, ingest_many
+from opsdesk.inbound.services import ingest_email
 from opsdesk.tickets.escalations import Handoff, escalate
 from opsdesk.tickets.models import (
     EscalationResponse,

@@ -1,0 +1,142 @@
+"""Ingest many messages at once (a directory, a bulk import): plain new requests become
+tickets together, in one transaction with bulk inserts (`create_tickets`); every other
+message goes through `ingest_email` on its own, exactly as if piped in.
+
+A plain new request has a valid sender, is neither automatic nor opsdesk's own mail, cites
+no Message-ID opsdesk or the batch knows and no [#ref] tag, carries no attachment, and its
+Message-ID was not received before. Order is kept: before any other message is read, the
+requests waiting are created, so a reply to one of them threads onto its ticket. When
+creating them together fails (the same mail arriving elsewhere at that moment, say), each
+is ingested on its own, so each failure is kept and reported as usual.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from opsdesk.accounts.models import User
+from opsdesk.accounts.services import find_or_create_requester, system_user
+from opsdesk.tickets.models import MailReference
+from opsdesk.tickets.services import create_tickets
+
+from .models import InboundEmail, Outcome
+from .parsing import ParsedEmail, parse_email
+from .recognise import SUBJECT_TAG, automatic_outcome, is_own_mail
+from .services import (
+    ingest_email,
+    max_attachment_bytes,
+    request_draft,
+    request_text,
+    sender_problem,
+)
+
+logger = logging.getLogger("opsdesk.inbound")
+
+BATCH_SIZE = 100  # messages read (and their references looked up) together
+
+
+@dataclass(frozen=True)
+class _Request:
+    raw: bytes
+    parsed: ParsedEmail
+    body: str
+    language: str
+
+
+def ingest_many(*, raws: Iterable[bytes], mailbox: str = "") -> Counter[str]:
+    """Ingest messages in order, plain new requests together; outcome counts."""
+    counts: Counter[str] = Counter()
+    chunk: list[bytes] = []
+    for raw in raws:
+        chunk.append(raw)
+        if len(chunk) == BATCH_SIZE:
+            counts.update(i.outcome for i in ingest_batch(raws=chunk, mailbox=mailbox))
+            chunk = []
+    counts.update(i.outcome for i in ingest_batch(raws=chunk, mailbox=mailbox))
+    return counts
+
+
+def ingest_batch(*, raws: Sequence[bytes], mailbox: str = "") -> list[InboundEmail]:
+    """Ingest these messages in order, plain new requests together; what each became."""
+    parsed = [parse_email(raw, max_attachment_bytes=max_attachment_bytes()) for raw in raws]
+    cited = {h for p in parsed for h in (p.message_id, *p.in_reply_to, *p.references)}
+    known = set(MailReference.objects.filter(header__in=cited).values_list("header", flat=True))
+    received = set(InboundEmail.objects.filter(message_id__in=[p.message_id for p in parsed])
+                   .values_list("message_id", flat=True))
+    results: list[InboundEmail] = []
+    waiting: list[_Request] = []
+    for raw, mail in zip(raws, parsed, strict=True):
+        if _plain_request(mail, known=known, received=received):
+            waiting.append(_Request(raw, mail, *request_text(mail)))
+            received.add(mail.message_id)
+            known.add(mail.message_id)  # a reply to it later in the batch waits for it
+            continue
+        results += _create_together(waiting, mailbox=mailbox)
+        waiting = []
+        results.append(ingest_email(raw=raw, mailbox=mailbox))
+    results += _create_together(waiting, mailbox=mailbox)
+    return results
+
+
+def _plain_request(parsed: ParsedEmail, *, known: set[str], received: set[str]) -> bool:
+    """Whether the mail is a new request that needs nothing looked up one by one."""
+    return not (
+        parsed.message_id in received or parsed.attachments or sender_problem(parsed)
+        or not known.isdisjoint([parsed.message_id, *parsed.in_reply_to, *parsed.references])
+        or SUBJECT_TAG.search(parsed.subject) or is_own_mail(parsed, {})
+        or automatic_outcome(parsed)
+    )
+
+
+def _create_together(requests: list[_Request], *, mailbox: str) -> list[InboundEmail]:
+    """The requests' tickets and stored originals in one transaction, or, should that
+    fail, each request ingested on its own."""
+    if not requests:
+        return []
+    try:
+        with transaction.atomic():
+            stored = _store_requests(requests, mailbox=mailbox)
+    except Exception as exc:  # each mail then fails, or not, on its own, as ingest_email does
+        logger.warning("%d new requests could not be created together (%s: %s); "
+                       "ingesting them one by one", len(requests), type(exc).__name__, exc)
+        return [ingest_email(raw=r.raw, mailbox=mailbox) for r in requests]
+    for inbound in stored:
+        logger.info("inbound email %s: %s (ticket %s)", inbound.pk, inbound.outcome,
+                    inbound.ticket_id)
+    return stored
+
+
+def _store_requests(requests: list[_Request], *, mailbox: str) -> list[InboundEmail]:
+    now = timezone.now()
+    requesters = _requesters(requests)
+    drafts = [request_draft(r.parsed, requester=requesters[r.parsed.from_address.lower()],
+                            body=r.body, language=r.language, received_at=now)
+              for r in requests]
+    tickets = create_tickets(actor=system_user(), drafts=drafts)
+    stored = InboundEmail.objects.bulk_create([InboundEmail(
+        message_id=r.parsed.message_id, mailbox=mailbox[:100], raw=r.raw, size=len(r.raw),
+        from_address=r.parsed.from_address, from_name=r.parsed.from_name,
+        subject=r.parsed.subject, received_at=now, outcome=Outcome.TICKET_CREATED,
+        ticket=ticket) for r, ticket in zip(requests, tickets, strict=True)])
+    MailReference.objects.bulk_create([
+        MailReference(header=r.parsed.message_id, ticket=ticket, outgoing=False)
+        for r, ticket in zip(requests, tickets, strict=True) if r.parsed.has_message_id])
+    return stored
+
+
+def _requesters(requests: list[_Request]) -> dict[str, User]:
+    """The requester of each sender (by lower-case address): one read for those known as
+    written, the others found or created as for a single mail."""
+    addresses = {r.parsed.from_address.lower() for r in requests}
+    found = {u.email.lower(): u for u in User.objects.filter(email__in=addresses)}
+    for r in requests:
+        address = r.parsed.from_address.lower()
+        user = found.get(address)
+        if user is None or (r.parsed.from_name and not user.name):
+            found[address] = find_or_create_requester(
+                email=r.parsed.from_address, name=r.parsed.from_name, language=r.language)
+    return found
