@@ -4,8 +4,10 @@ message goes through `ingest_email` on its own, exactly as if piped in.
 
 A plain new request has a valid sender, is neither automatic nor opsdesk's own mail, cites
 no Message-ID opsdesk or the batch knows and no [#ref] tag, carries no attachment, and its
-Message-ID was not received before. Order is kept: before any other message is read, the
-requests waiting are created, so a reply to one of them threads onto its ticket. When
+Message-ID was not received before. The others are ingested as they come; the requests
+wait for the end of the batch, unless a message answers (or repeats) one of them: then they
+are created first, so the reply threads onto its ticket. So a request may get a higher
+ticket number than a message read after it. When
 creating them together fails (the same mail arriving elsewhere at that moment, say), each
 is ingested on its own, so each failure is kept and reported as usual.
 """
@@ -67,19 +69,26 @@ def ingest_batch(*, raws: Sequence[bytes], mailbox: str = "") -> list[InboundEma
     known = set(MailReference.objects.filter(header__in=cited).values_list("header", flat=True))
     received = set(InboundEmail.objects.filter(message_id__in=[p.message_id for p in parsed])
                    .values_list("message_id", flat=True))
-    results: list[InboundEmail] = []
-    waiting: list[_Request] = []
-    for raw, mail in zip(raws, parsed, strict=True):
+    results: dict[int, InboundEmail] = {}
+    waiting: dict[int, _Request] = {}
+    for n, (raw, mail) in enumerate(zip(raws, parsed, strict=True)):
         if _plain_request(mail, known=known, received=received):
-            waiting.append(_Request(raw, mail, *request_text(mail)))
+            waiting[n] = _Request(raw, mail, *request_text(mail))
             received.add(mail.message_id)
-            known.add(mail.message_id)  # a reply to it later in the batch waits for it
+            known.add(mail.message_id)  # a reply to it later in the batch is not plain
             continue
-        results += _create_together(waiting, mailbox=mailbox)
-        waiting = []
-        results.append(ingest_email(raw=raw, mailbox=mailbox))
-    results += _create_together(waiting, mailbox=mailbox)
-    return results
+        if _cites(mail, waiting.values()):  # it needs their tickets: create them first
+            results |= _create_together(waiting, mailbox=mailbox)
+            waiting = {}
+        results[n] = ingest_email(raw=raw, mailbox=mailbox)
+    results |= _create_together(waiting, mailbox=mailbox)
+    return [results[n] for n in range(len(raws))]
+
+
+def _cites(mail: ParsedEmail, requests: Iterable[_Request]) -> bool:
+    """Whether the mail is, or answers, one of these requests."""
+    ids = {mail.message_id, *mail.in_reply_to, *mail.references}
+    return any(r.parsed.message_id in ids for r in requests)
 
 
 def _plain_request(parsed: ParsedEmail, *, known: set[str], received: set[str]) -> bool:
@@ -92,22 +101,23 @@ def _plain_request(parsed: ParsedEmail, *, known: set[str], received: set[str]) 
     )
 
 
-def _create_together(requests: list[_Request], *, mailbox: str) -> list[InboundEmail]:
+def _create_together(requests: dict[int, _Request], *,
+                     mailbox: str) -> dict[int, InboundEmail]:
     """The requests' tickets and stored originals in one transaction, or, should that
-    fail, each request ingested on its own."""
+    fail, each request ingested on its own; by position in the batch."""
     if not requests:
-        return []
+        return {}
     try:
         with transaction.atomic():
-            stored = _store_requests(requests, mailbox=mailbox)
+            stored = _store_requests(list(requests.values()), mailbox=mailbox)
     except Exception as exc:  # each mail then fails, or not, on its own, as ingest_email does
         logger.warning("%d new requests could not be created together (%s: %s); "
                        "ingesting them one by one", len(requests), type(exc).__name__, exc)
-        return [ingest_email(raw=r.raw, mailbox=mailbox) for r in requests]
+        return {n: ingest_email(raw=r.raw, mailbox=mailbox) for n, r in requests.items()}
     for inbound in stored:
         logger.info("inbound email %s: %s (ticket %s)", inbound.pk, inbound.outcome,
                     inbound.ticket_id)
-    return stored
+    return dict(zip(requests, stored, strict=True))
 
 
 def _store_requests(requests: list[_Request], *, mailbox: str) -> list[InboundEmail]:
