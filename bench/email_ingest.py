@@ -162,7 +162,7 @@ def _run_fan_outs() -> tuple[int, float]:
     """Run the fan-out jobs the ingest queued (the worker's part), timed: (jobs, seconds)."""
     from django_tasks_db.models import DBTaskResult
 
-    jobs = list(DBTaskResult.objects.ready().filter(task_path__endswith="fan_out_new_ticket"))
+    jobs = list(DBTaskResult.objects.ready().filter(task_path__contains="fan_out_new_ticket"))
     start = time.perf_counter()
     for job in jobs:
         job.claim("bench")

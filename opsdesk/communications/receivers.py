@@ -22,12 +22,12 @@ def _message(sender: Any, ticket: Ticket, message: Any, **kwargs: Any) -> None:
 def _created(sender: Any, created: list[NewTicket], actor: Any, **kwargs: Any) -> None:
     # Email and chat are outside systems: the worker tells everyone once the ticket is
     # committed (woken at once on PostgreSQL), so creating a ticket does not wait for it.
-    from .tasks import fan_out_new_ticket
+    from .tasks import fan_out_new_tickets
 
-    for new in created:
-        if has_fan_out(new.ticket):
-            transaction.on_commit(partial(fan_out_new_ticket.enqueue, ticket_id=new.ticket.pk,
-                                          actor_id=actor.pk))
+    ticket_ids = [new.ticket.pk for new in created if has_fan_out(new.ticket)]
+    if ticket_ids:  # one job for tickets created together
+        transaction.on_commit(partial(fan_out_new_tickets.enqueue, ticket_ids=ticket_ids,
+                                      actor_id=actor.pk))
 
 
 def _cos(sender: Any, ticket: Ticket, actor: Any, **kwargs: Any) -> None:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from opsdesk.accounts.models import User
 from opsdesk.accounts.services import system_user
 from opsdesk.tickets.models import DeliveryStatus, Message
 from opsdesk.tickets.services import record_event
@@ -67,10 +68,20 @@ def send_escalation_email(escalation_id: int) -> str:
 
 
 @task()
+def fan_out_new_tickets(ticket_ids: list[int], actor_id: int) -> str:
+    """Tell everyone each new ticket's class concerns, ticket by ticket (once: a retry or a
+    late run tells no one twice, and a ticket already finished is not acknowledged)."""
+    actor = User.objects.filter(pk=actor_id).first()
+    return "; ".join(_fan_out_new(ticket_id, actor) for ticket_id in ticket_ids)
+
+
+@task()
 def fan_out_new_ticket(ticket_id: int, actor_id: int) -> str:
-    """Tell everyone a new ticket's class concerns (once: a retry or a late run tells no one
-    twice, and a ticket already finished is not acknowledged)."""
-    from opsdesk.accounts.models import User
+    """One new ticket's fan-out (jobs queued by earlier versions; see fan_out_new_tickets)."""
+    return _fan_out_new(ticket_id, User.objects.filter(pk=actor_id).first())
+
+
+def _fan_out_new(ticket_id: int, actor: User | None) -> str:
     from opsdesk.tickets.models import Ticket
 
     from .fanout import fan_out
@@ -78,7 +89,6 @@ def fan_out_new_ticket(ticket_id: int, actor_id: int) -> str:
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().select_related("requester") \
             .prefetch_related("impact_groups", "followers").filter(pk=ticket_id).first()
-        actor = User.objects.filter(pk=actor_id).first()
         if ticket is None or actor is None or not ticket.is_open:
             return "skipped"
         told = fan_out(ticket=ticket, actor=actor)

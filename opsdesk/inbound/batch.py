@@ -80,7 +80,7 @@ def ingest_batch(*, raws: Sequence[bytes], mailbox: str = "") -> list[InboundEma
         if _cites(mail, waiting.values()):  # it needs their tickets: create them first
             results |= _create_together(waiting, mailbox=mailbox)
             waiting = {}
-        results[n] = ingest_email(raw=raw, mailbox=mailbox)
+        results[n] = ingest_email(raw=raw, mailbox=mailbox, parsed=mail)
     results |= _create_together(waiting, mailbox=mailbox)
     return [results[n] for n in range(len(raws))]
 
@@ -113,7 +113,8 @@ def _create_together(requests: dict[int, _Request], *,
     except Exception as exc:  # each mail then fails, or not, on its own, as ingest_email does
         logger.warning("%d new requests could not be created together (%s: %s); "
                        "ingesting them one by one", len(requests), type(exc).__name__, exc)
-        return {n: ingest_email(raw=r.raw, mailbox=mailbox) for n, r in requests.items()}
+        return {n: ingest_email(raw=r.raw, mailbox=mailbox, parsed=r.parsed)
+                for n, r in requests.items()}
     for inbound in stored:
         logger.info("inbound email %s: %s (ticket %s)", inbound.pk, inbound.outcome,
                     inbound.ticket_id)

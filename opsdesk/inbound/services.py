@@ -66,13 +66,15 @@ def reopen_window() -> timedelta:
 
 
 def ingest_email(
-    *, raw: bytes, mailbox: str = "", received_at: datetime | None = None
+    *, raw: bytes, mailbox: str = "", received_at: datetime | None = None,
+    parsed: ParsedEmail | None = None,
 ) -> InboundEmail:
     """Store one received email and act on it in one transaction; never loses the original.
 
-    The same Message-ID twice returns an unsaved record with outcome `duplicate`.
+    The same Message-ID twice returns an unsaved record with outcome `duplicate`. `parsed`
+    is the message as `parse_email` read it, when the caller has read it already.
     """
-    parsed = parse_email(raw, max_attachment_bytes=max_attachment_bytes())
+    parsed = parsed or parse_email(raw, max_attachment_bytes=max_attachment_bytes())
     existing = InboundEmail.objects.defer("raw").filter(message_id=parsed.message_id).first()
     if existing is not None and existing.outcome != Outcome.FAILED:
         return _duplicate(existing)

@@ -32,32 +32,41 @@ def test_creating_the_ticket_only_queues_the_fan_out(api, agent, manager, dev_te
     with django_capture_on_commit_callbacks(execute=True):
         ticket = api.as_(agent).post("/api/v1/tickets", data).json()
     assert [r.task_path.rsplit(".", 1)[1] for r in DBTaskResult.objects.all()] == [
-        "fan_out_new_ticket"]
+        "fan_out_new_tickets"]
     assert not Notification.objects.exists()
     assert next(c for c in ticket["sla"] if c["target"] == "ack")["status"] == "running"
 
 
 def test_the_fan_out_job_tells_no_one_twice(agent, requester, manager, dev_team):
-    from opsdesk.communications.tasks import fan_out_new_ticket
+    from opsdesk.communications.tasks import fan_out_new_tickets
 
     ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
                                     impact=Impact(affected_users=60, blocking=True))
-    first = fan_out_new_ticket.call(ticket_id=ticket.pk, actor_id=agent.pk)
-    again = fan_out_new_ticket.call(ticket_id=ticket.pk, actor_id=agent.pk)
+    first = fan_out_new_tickets.call(ticket_ids=[ticket.pk], actor_id=agent.pk)
+    again = fan_out_new_tickets.call(ticket_ids=[ticket.pk], actor_id=agent.pk)
     assert "manager" in first and again == "nobody"
     assert ticket.messages.filter(template="ack").count() == 1
     assert Notification.objects.filter(recipient=manager, kind="manager_notice").count() == 1
 
 
-def test_a_ticket_finished_before_the_job_runs_is_not_acknowledged(agent, requester):
+def test_a_fan_out_job_queued_by_an_earlier_version_still_runs(agent, requester, manager):
     from opsdesk.communications.tasks import fan_out_new_ticket
+
+    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
+                                    impact=Impact(affected_users=60, blocking=True))
+    assert "manager" in fan_out_new_ticket.call(ticket_id=ticket.pk, actor_id=agent.pk)
+    assert ticket.messages.filter(template="ack").count() == 1
+
+
+def test_a_ticket_finished_before_the_job_runs_is_not_acknowledged(agent, requester):
+    from opsdesk.communications.tasks import fan_out_new_tickets
     from opsdesk.tickets import stages
 
     ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
                                     impact=Impact(affected_users=60, blocking=True))
     stages.change_stage(ticket=ticket, actor=agent, to="cancelled",
                         summary=stages.CloseSummary(root_cause="", resolution="sent twice"))
-    assert fan_out_new_ticket.call(ticket_id=ticket.pk, actor_id=agent.pk) == "skipped"
+    assert fan_out_new_tickets.call(ticket_ids=[ticket.pk], actor_id=agent.pk) == "skipped"
     assert not ticket.messages.filter(kind="reply").exists()
 
 

@@ -73,9 +73,9 @@ def test_the_queries_of_creation_do_not_grow_with_the_open_tickets(desk_api):
 
 def test_the_fan_out_job_stays_within_its_query_budget(desk_api, agent, manager, dev_team,
                                                        django_assert_max_num_queries):
-    from opsdesk.communications.tasks import fan_out_new_ticket
+    from opsdesk.communications.tasks import fan_out_new_tickets
 
     ticket_id = desk_api.post("/api/v1/tickets", payload(30)).json()["id"]
     with django_assert_max_num_queries(FAN_OUT_BUDGET):
-        told = fan_out_new_ticket.call(ticket_id=ticket_id, actor_id=agent.pk)
+        told = fan_out_new_tickets.call(ticket_ids=[ticket_id], actor_id=agent.pk)
     assert "manager" in told and "requester (ACK)" in told
