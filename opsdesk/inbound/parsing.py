@@ -12,7 +12,7 @@ import re
 import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass, field
-from email.header import decode_header
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses
 
@@ -108,6 +108,8 @@ def decode_words(value: str) -> str:
         chunks = decode_header(value)
     except Exception:  # malformed encoded words: keep the text as it is
         return value
+    with suppress(LookupError, UnicodeDecodeError):  # keeps the spaces around encoded words
+        return str(make_header(chunks))
     return "".join(
         chunk if isinstance(chunk, str) else decode_bytes(chunk, charset)
         for chunk, charset in chunks

@@ -106,6 +106,14 @@ def test_it_reads_sender_subject_and_thread_headers():
     assert parsed.references == ["<r1@x>", "<r2@x>", "<a@x>"]
 
 
+@pytest.mark.parametrize("subject", [
+    "Không nộp được bài thi cuối kỳ - lớp WEB102-HN",  # folded: an encoded word, then text
+    "Re: [#00042] Lỗi nộp bài WEB102-HN",
+])
+def test_the_spaces_around_encoded_words_of_a_subject_are_kept(subject):
+    assert parse(mail(subject=subject)).subject == subject
+
+
 def test_a_message_without_message_id_gets_a_stable_hash():
     raw = b"From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n"
     first, second = parse(raw), parse(raw)
