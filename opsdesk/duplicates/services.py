@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet, Value
 from django.utils import timezone
 
+from opsdesk.core.prefetch import remember_related
 from opsdesk.tickets.models import OPEN_STAGES, ImpactGroup, Tag, Ticket
 from opsdesk.tickets.signals import NewTicket
 
@@ -198,7 +199,8 @@ def index_new_tickets(*, created: Sequence[NewTicket]) -> dict[int, list[Candida
     """Index tickets just created together, each checked against the open tickets and
     those created before it, as one by one; likely duplicates by ticket.
 
-    One read of term counts and one pool read per ticket; two inserts for all.
+    One read of term counts and one pool read per ticket; two inserts for all. Each ticket
+    keeps its likely duplicates in memory, best first.
     """
     texts = [(new.ticket.pk, ticket_terms(new.ticket, new.groups, new.tags))
              for new in created]
@@ -212,21 +214,27 @@ def index_new_tickets(*, created: Sequence[NewTicket]) -> dict[int, list[Candida
         found[ticket_id] = search.candidates
     IndexedTerm.objects.bulk_create(
         [row for ticket_id, weights in indexed for row in _index_rows(ticket_id, weights)])
-    store_candidates(found=found)
+    by_ticket: dict[int, list[DuplicateCandidate]] = defaultdict(list)
+    for pair in store_candidates(found=found):
+        by_ticket[pair.ticket_id].append(pair)
+    for new in created:
+        remember_related(new.ticket, "duplicate_candidates", sorted(
+            by_ticket[new.ticket.pk], key=lambda pair: (-pair.score, pair.candidate_id)))
     return found
 
 
-def store_candidates(*, found: dict[int, list[Candidate]]) -> None:
-    """Record each likely duplicate on both tickets (a newer score replaces an older one)."""
+def store_candidates(*, found: dict[int, list[Candidate]]) -> list[DuplicateCandidate]:
+    """Record each likely duplicate on both tickets (a newer score replaces an older one);
+    the pairs stored."""
     now = timezone.now()
     pairs = {(a, b): DuplicateCandidate(ticket_id=a, candidate_id=b, score=c.score, found_at=now)
              for ticket_id, candidates in found.items() for c in candidates
              for a, b in ((ticket_id, c.ticket_id), (c.ticket_id, ticket_id))}
-    if not pairs:
-        return
-    DuplicateCandidate.objects.bulk_create(
-        list(pairs.values()), update_conflicts=True, unique_fields=["ticket", "candidate"],
-        update_fields=["score", "found_at"])
+    if pairs:
+        DuplicateCandidate.objects.bulk_create(
+            list(pairs.values()), update_conflicts=True, unique_fields=["ticket", "candidate"],
+            update_fields=["score", "found_at"])
+    return list(pairs.values())
 
 
 def unindex_ticket(*, ticket: Ticket) -> None:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from opsdesk.accounts.models import STAFF_ROLES
 from opsdesk.core.config_cache import cached_config
+from opsdesk.core.prefetch import remember_related
 from opsdesk.tickets.models import Message, MessageKind, Stage, Ticket
 
 from .hours import WorkingHours
@@ -124,16 +125,16 @@ def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
 
 def start_clocks(*, tickets: Sequence[tuple[Ticket, Iterable[str] | None]]) -> list[SlaClock]:
     """Start the clocks each new ticket's policy sets (its tags given, or read); intake is
-    met at creation. Two inserts for all the tickets."""
+    met at creation. Two inserts for all the tickets, which keep their clocks in memory."""
     now = timezone.now()
     clocks: list[SlaClock] = []
     judged: list[tuple[SlaClock, str, datetime]] = []
     for ticket, tags in tickets:
         policy = policy_for(ticket, tags)
-        if policy is None:
-            continue
-        own = [c for c in (_new_clock(ticket, policy, t, ticket.received_at)
-                           for t in (Target.INTAKE, Target.ACK, Target.RESOLVE)) if c]
+        own = [] if policy is None else [
+            c for c in (_new_clock(ticket, policy, t, ticket.received_at)
+                        for t in (Target.INTAKE, Target.ACK, Target.RESOLVE)) if c]
+        remember_related(ticket, "sla_clocks", own)
         intake = next((c for c in own if c.target == Target.INTAKE), None)
         if intake is not None:
             judged.append((intake, _judge(intake, ticket.created_at), ticket.created_at))

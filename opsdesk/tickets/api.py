@@ -67,6 +67,13 @@ def _fresh(ticket_id: int) -> Ticket:
     return with_relations(Ticket.objects.all()).get(pk=ticket_id)
 
 
+def _as_created(ticket: Ticket) -> Ticket:
+    """The ticket just created, as its creation left it in memory (its tags, groups, clocks
+    and likely duplicates with it); read again if anything (a rule, say) changed it since."""
+    stored = Ticket.objects.filter(pk=ticket.pk).values_list("version", "updated_at").first()
+    return ticket if stored == (ticket.version, ticket.updated_at) else _fresh(ticket.pk)
+
+
 def team_by_name(name: str | None) -> Team | None:
     if not name:
         return None
@@ -128,7 +135,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, tz: str | None = 
             received_at=payload.received_at, due_at=payload.due_at,
             cos=payload.cos if user.is_desk_staff else None, cos_reason=payload.cos_reason,
         )
-    return Status(201, ticket_out(_fresh(ticket.pk), zone))
+    return Status(201, ticket_out(_as_created(ticket), zone))
 
 
 @router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets")

@@ -1,6 +1,6 @@
 """Tickets and messages as the API shows them."""
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,9 +29,11 @@ def output_zone(tz: str | None) -> tzinfo | None:
 
 
 def _at(value: datetime | None, zone: tzinfo | None) -> datetime | None:
-    if value is None or zone is None:
+    """The time in the zone asked for, else in UTC (as stored; a ticket just created may
+    still hold the time as the caller gave it)."""
+    if value is None:
         return value
-    return value.astimezone(zone)
+    return value.astimezone(zone or UTC)
 
 
 def with_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:

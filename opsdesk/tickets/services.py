@@ -116,7 +116,12 @@ def create_ticket(
 
 def create_tickets(*, actor: User, drafts: Sequence[TicketDraft]) -> list[Ticket]:
     """Create tickets together, each as `create_ticket` would, in one transaction with
-    bulk inserts and one `tickets_created` signal; any invalid draft creates none."""
+    bulk inserts and one `tickets_created` signal; any invalid draft creates none.
+
+    The tickets returned hold what their creation stored (tags, groups, followers, SLA
+    clocks, likely duplicates) as if prefetched: a change made since through another
+    instance shows after `refresh_from_db()`.
+    """
     now = timezone.now()
     with transaction.atomic():
         built = [_build(draft, actor=actor, now=now) for draft in drafts]
@@ -151,6 +156,7 @@ def _store_labels(ticket: Ticket, draft: TicketDraft, tag_objs: list[Tag]) -> Ne
     """Store a saved new ticket's tags and affected groups (and their checks)."""
     if tag_objs:
         ticket.tags.add(*tag_objs)
+    remember_related(ticket, "tags", tag_objs)
     remember_related(ticket, "followers", [])
     impact = draft.impact
     groups = store_groups(ticket, impact.groups) if impact and impact.groups else []

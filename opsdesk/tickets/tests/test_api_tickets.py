@@ -37,6 +37,42 @@ def test_it_creates_a_ticket_with_a_zero_padded_reference(api, agent):
     assert Ticket.objects.filter(pk=body["id"], title="Exam submission system down").exists()
 
 
+def test_the_created_ticket_answered_is_the_ticket_stored(api, agent, make_ticket):
+    make_ticket(title="Exam submission fails for WEB102-HN")  # a likely duplicate
+    client = api.as_(agent)
+    created = client.post("/api/v1/tickets", {**EXAM_OUTAGE, "received_at":
+                                              "2026-02-20T15:10:00+07:00"}).json()
+    assert created["duplicate_candidates"] and created["sla"] and created["tags"]
+    assert created == client.get(url(created)).json()
+
+
+def test_the_created_ticket_answered_shows_what_rules_did_at_creation(api, agent):
+    from opsdesk.automation.models import Rule
+
+    Rule.objects.create(name="Tag exams", trigger="ticket_created",
+                        actions=[{"action": "add_tag", "tag": "auto-triage"}])
+    created = api.as_(agent).post("/api/v1/tickets", EXAM_OUTAGE).json()
+    assert "auto-triage" in created["tags"]
+    assert created == api.as_(agent).get(url(created)).json()
+
+
+def test_the_created_ticket_answered_shows_a_change_made_elsewhere_at_creation(api, agent):
+    from django.db.models import F
+
+    from opsdesk.tickets import signals
+
+    def rename(created, **kwargs):  # another instance: the creator's copy does not see it
+        Ticket.objects.filter(pk__in=[n.ticket.pk for n in created]).update(
+            title="Renamed at creation", version=F("version") + 1)
+
+    signals.tickets_created.connect(rename, dispatch_uid="test.rename")
+    try:
+        created = api.as_(agent).post("/api/v1/tickets", EXAM_OUTAGE).json()
+    finally:
+        signals.tickets_created.disconnect(dispatch_uid="test.rename")
+    assert (created["title"], created["version"]) == ("Renamed at creation", 2)
+
+
 def test_it_creates_the_requester_from_name_email_and_role(api, agent):
     body = api.as_(agent).post("/api/v1/tickets", EXAM_OUTAGE).json()
     person = User.objects.get(email="khoa.vo@campus.example.edu.vn")
