@@ -178,8 +178,10 @@ def _created_event(ticket: Ticket, actor: User) -> Message:
 
 
 def lock_ticket(*, ticket: Ticket, version: int | None) -> Ticket:
-    """The ticket re-read under a row lock; a stale `version` is refused."""
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """The ticket re-read under a row lock (its requester with it, unlocked); a stale
+    `version` is refused."""
+    locked = Ticket.objects.select_for_update(of=("self",)).select_related("requester") \
+        .get(pk=ticket.pk)
     if version is not None and version != locked.version:
         raise StaleVersion(version, locked.version)
     return locked
