@@ -30,10 +30,12 @@ from .parsing import ParsedEmail, parse_email
 from .recognise import SUBJECT_TAG, automatic_outcome, is_own_mail
 from .services import (
     ingest_email,
+    log_outcome,
     max_attachment_bytes,
     request_draft,
     request_text,
     sender_problem,
+    stored_original,
 )
 
 logger = logging.getLogger("opsdesk.inbound")
@@ -116,8 +118,7 @@ def _create_together(requests: dict[int, _Request], *,
         return {n: ingest_email(raw=r.raw, mailbox=mailbox, parsed=r.parsed)
                 for n, r in requests.items()}
     for inbound in stored:
-        logger.info("inbound email %s: %s (ticket %s)", inbound.pk, inbound.outcome,
-                    inbound.ticket_id)
+        log_outcome(inbound)
     return dict(zip(requests, stored, strict=True))
 
 
@@ -128,11 +129,10 @@ def _store_requests(requests: list[_Request], *, mailbox: str) -> list[InboundEm
                             body=r.body, language=r.language, received_at=now)
               for r in requests]
     tickets = create_tickets(actor=system_user(), drafts=drafts)
-    stored = InboundEmail.objects.bulk_create([InboundEmail(
-        message_id=r.parsed.message_id, mailbox=mailbox[:100], raw=r.raw, size=len(r.raw),
-        from_address=r.parsed.from_address, from_name=r.parsed.from_name,
-        subject=r.parsed.subject, received_at=now, outcome=Outcome.TICKET_CREATED,
-        ticket=ticket) for r, ticket in zip(requests, tickets, strict=True)])
+    stored = InboundEmail.objects.bulk_create([
+        stored_original(raw=r.raw, parsed=r.parsed, mailbox=mailbox, received_at=now,
+                        outcome=Outcome.TICKET_CREATED, ticket=ticket)
+        for r, ticket in zip(requests, tickets, strict=True)])
     MailReference.objects.bulk_create([
         MailReference(header=r.parsed.message_id, ticket=ticket, outgoing=False)
         for r, ticket in zip(requests, tickets, strict=True) if r.parsed.has_message_id])

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -95,9 +96,23 @@ def ingest_email(
             return _duplicate(again)  # the same mail, ingested at the same moment elsewhere
         return _failed(again, raw=raw, parsed=parsed, mailbox=mailbox,
                        received_at=received_at, error=f"{type(exc).__name__}: {exc}")
+    log_outcome(inbound)
+    return inbound
+
+
+def log_outcome(inbound: InboundEmail) -> None:
     logger.info("inbound email %s: %s (ticket %s)", inbound.pk, inbound.outcome,
                 inbound.ticket_id)
-    return inbound
+
+
+def stored_original(*, raw: bytes, parsed: ParsedEmail, mailbox: str, received_at: datetime,
+                    **result: Any) -> InboundEmail:
+    """The record (unsaved) that keeps a received mail as it came, with `result` fields."""
+    return InboundEmail(
+        message_id=parsed.message_id, mailbox=mailbox[:100], raw=raw, size=len(raw),
+        from_address=parsed.from_address, from_name=parsed.from_name,
+        subject=parsed.subject, received_at=received_at, **result,
+    )
 
 
 def _record(existing: InboundEmail | None, *, raw: bytes, parsed: ParsedEmail, mailbox: str,
@@ -109,11 +124,9 @@ def _record(existing: InboundEmail | None, *, raw: bytes, parsed: ParsedEmail, m
             raise AlreadyIngested(inbound)  # another worker retried it first
         inbound.outcome, inbound.error = Outcome.PENDING, ""
         return inbound
-    return InboundEmail.objects.create(
-        message_id=parsed.message_id, mailbox=mailbox[:100], raw=raw, size=len(raw),
-        from_address=parsed.from_address, from_name=parsed.from_name,
-        subject=parsed.subject, received_at=received_at,
-    )
+    inbound = stored_original(raw=raw, parsed=parsed, mailbox=mailbox, received_at=received_at)
+    inbound.save()
+    return inbound
 
 
 def _duplicate(existing: InboundEmail) -> InboundEmail:
@@ -130,11 +143,8 @@ def _failed(existing: InboundEmail | None, *, raw: bytes, parsed: ParsedEmail, m
             received_at: datetime, error: str) -> InboundEmail:
     """Keep the original of a mail that could not be handled, with the reason."""
     with transaction.atomic():
-        inbound = existing or InboundEmail(
-            message_id=parsed.message_id, mailbox=mailbox[:100], raw=raw, size=len(raw),
-            from_address=parsed.from_address, from_name=parsed.from_name,
-            subject=parsed.subject, received_at=received_at,
-        )
+        inbound = existing or stored_original(raw=raw, parsed=parsed, mailbox=mailbox,
+                                              received_at=received_at)
         inbound.outcome, inbound.error = Outcome.FAILED, error
         inbound.ticket, inbound.timeline_message = None, None
         inbound.save(update_fields=RESULT_FIELDS if inbound.pk else None)

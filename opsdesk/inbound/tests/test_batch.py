@@ -11,7 +11,6 @@ from opsdesk.duplicates.models import DuplicateCandidate
 from opsdesk.inbound.batch import ingest_batch
 from opsdesk.inbound.models import InboundEmail, Outcome
 from opsdesk.inbound.services import ingest_email
-from opsdesk.tickets import signals
 from opsdesk.tickets.models import MailReference, Message, Ticket
 
 from .mails import mail
@@ -97,16 +96,6 @@ def test_the_plain_requests_of_a_batch_take_a_few_queries_together(
         results = ingest_batch(raws=raws, mailbox="test")
     assert {r.outcome for r in results} == {Outcome.TICKET_CREATED}
     assert Ticket.objects.count() == 30
-
-
-@pytest.fixture
-def failing_ticket_creation():
-    def boom(**kwargs):
-        raise RuntimeError("the classifier is down")
-
-    signals.tickets_created.connect(boom, dispatch_uid="test.boom")
-    yield
-    signals.tickets_created.disconnect(dispatch_uid="test.boom")
 
 
 def test_when_creating_together_fails_each_mail_is_kept_with_its_reason(

@@ -157,16 +157,6 @@ def test_line_breaks_in_names_never_reach_stored_names():
 # Failures ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def failing_ticket_creation():
-    def boom(**kwargs):
-        raise RuntimeError("the classifier is down")
-
-    signals.tickets_created.connect(boom, dispatch_uid="test.boom")
-    yield
-    signals.tickets_created.disconnect(dispatch_uid="test.boom")
-
-
 def test_a_failure_rolls_everything_back_but_keeps_the_original(failing_ticket_creation,
                                                                   _media_root, caplog):
     raw = mail(attachments=[("a.txt", "text/plain", b"hello")])
