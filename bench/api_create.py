@@ -17,6 +17,7 @@ from typing import Any
 
 from .harness import Report
 from .server import (
+    Autovacuum,
     LoadResult,
     QueueWorker,
     Request,
@@ -184,7 +185,8 @@ def run(argv: list[str]) -> Report:
     healthz: Request = ("GET", "/healthz", None)
     before = Ticket.objects.count()
     with Server.opsdesk(workers=args.workers, worker_class=args.worker_class,
-                        name="api-create") as server, QueueWorker("api-create"):
+                        name="api-create") as server, QueueWorker("api-create"), \
+            Autovacuum(args.database_url) as autovacuum:
         warmed = closed_loop(server.port, post(warm), count=len(warm), threads=1,
                              headers=headers)
         floor = closed_loop(server.port, lambda i: healthz, count=args.count,
@@ -216,6 +218,7 @@ def run(argv: list[str]) -> Report:
                f"{drained_s:.0f} s to work them off before the fixed-rate run), at the end: "
                f"{left}",
                "healthz requests per second": round(floor.per_s, 1),
+               "vacuum and statistics": autovacuum.describe(),
                "bare inserts per second": round(bare.per_s, 1) if bare else None,
                f"fixed rate achieved (req/s, target {args.rate:g})":
                    f"{paced.ok / paced.wall_s:.1f} ({paced.sent} of {len(rate_bodies)} "

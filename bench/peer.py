@@ -28,9 +28,11 @@ from .server import (
     LOOPBACK,
     QueueWorker,
     Server,
+    autovacuum_on,
     free_port,
     fresh_postgres_database,
     sequential,
+    vacuum_analyze,
 )
 from .setup_django import setup
 
@@ -39,6 +41,7 @@ DEFAULT_PEER_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "p
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/opsdesk_bench_peer"
 DH_VENV = Path(os.environ.get("DH_VENV", "/tmp/dh-venv"))
 DH_PROJECT = Path(os.environ.get("DH_PROJECT", "/tmp/dh-project"))
+PEER_URL = "postgres://postgres@127.0.0.1:5432/" + os.environ.get("DH_PG_NAME", "dhbench")
 OUT = RESULTS / "peer"
 
 # What bench_create.py POSTs to opsdesk: a ticket as an LMS would send it, one new requester
@@ -135,6 +138,8 @@ def run(argv: list[str]) -> Report:
     report = Report(benchmark="peer", setup={
         "peer": f"django-helpdesk 2.6.1 ({peer_dir})", "database": "PostgreSQL, both",
         "server": f"gunicorn, {args.workers} sync workers each, 127.0.0.1, DEBUG off",
+        "vacuum and statistics": "both databases VACUUM ANALYZEd before each creation "
+                                 "repetition where the server runs without autovacuum",
         "clients": args.threads})
     figures: dict[str, Any] = {}
 
@@ -160,12 +165,14 @@ def _create(args: argparse.Namespace, peer_dir: Path, token: str, log: Path,
     common = ["--count", str(args.create_count), "--threads", str(args.threads), "--reps", "1"]
     peer_reps, ours_reps = [], []
     for rep in range(1, args.create_reps + 1):
+        _as_autovacuum_would(PEER_URL)
         out = OUT / f"create-peer-{rep}.json"
         _run([sys.executable, str(peer_dir / "bench_create.py"), "--db", "postgres",
               "--workers", str(args.workers), *common, "--json", str(out)], log=log)
         peer_reps += json.loads(out.read_text())["reps"]
 
         out = OUT / f"create-opsdesk-{rep}.json"
+        _as_autovacuum_would(args.database_url)
         before = ticket_model.objects.count()
         with Server.opsdesk(workers=args.workers, worker_class="sync",
                             name="peer-opsdesk") as server, QueueWorker("peer-opsdesk"):
@@ -182,6 +189,13 @@ def _create(args: argparse.Namespace, peer_dir: Path, token: str, log: Path,
 
     connections.close_all()
     return {"peer": peer_reps, "opsdesk": ours_reps}
+
+
+def _as_autovacuum_would(url: str) -> None:
+    """Before each product's repetition, what autovacuum would have done by then on a
+    database in use (this machine's PostgreSQL runs without it): the same for both."""
+    if not autovacuum_on(url):
+        vacuum_analyze(url)
 
 
 def _email(args: argparse.Namespace, peer_dir: Path, log: Path,

@@ -41,6 +41,59 @@ def fresh_postgres_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+class Autovacuum:
+    """What PostgreSQL's autovacuum does for a database in use, for a server that has it
+    switched off (as this machine's has): `VACUUM ANALYZE` every `interval` seconds while
+    a benchmark runs, so the planner knows the tables' sizes and index-only scans stay
+    index-only, as on any production server. Does nothing where autovacuum is on."""
+
+    def __init__(self, url: str, *, interval: float = 60.0) -> None:
+        self.url, self.interval, self.runs = url, interval, 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "Autovacuum":
+        if not autovacuum_on(self.url):
+            self._thread = threading.Thread(target=self._loop, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            vacuum_analyze(self.url)
+            self.runs += 1
+
+    def describe(self) -> str:
+        if self._thread is None:
+            return "the server's own autovacuum"
+        return (f"autovacuum is off on this server: VACUUM ANALYZE every {self.interval:g} s "
+                f"instead ({self.runs} runs)")
+
+
+def autovacuum_on(url: str) -> bool:
+    """Whether the PostgreSQL server of `url` runs autovacuum (True for other databases)."""
+    import psycopg
+
+    if not url.startswith("postgres"):
+        return True
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SHOW autovacuum").fetchone()
+    return row is not None and row[0] == "on"
+
+
+def vacuum_analyze(url: str) -> None:
+    """`VACUUM ANALYZE` the database of `url`, as autovacuum would have by now."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def machine_busy_s() -> float:
     """CPU-seconds the whole machine has been busy (all processes, all cores)."""
     with open("/proc/stat") as fh:

@@ -33,23 +33,25 @@ def term_counts(terms: Sequence[str]) -> dict[str, int]:
 
 
 def pool_terms(
-    rare: Sequence[str], terms: Sequence[str], *, exclude: int | None, pool: int
+    rare: Sequence[tuple[str, int]], terms: Sequence[str], *, exclude: int | None, pool: int
 ) -> list[tuple[int, str, float, float]]:
     """(ticket, term, weight, ticket's total weight) for the text's terms, of the `pool` open
     tickets that would score best on its `rare` terms alone (shared² / their weight ranks
-    as the score does)."""
-    params: list[Any] = list(rare)
-    leave_out = ""
-    if exclude is not None:
-        leave_out = "AND ticket_id <> %s "
-        params.append(exclude)
-    stages = sorted(OPEN_STAGES)
+    as the score does), looked for among the latest index rows of each rare term, as many
+    as its limit says."""
+    leave_out = "AND ticket_id <> %s " if exclude is not None else ""
     terms_table = _table(IndexedTerm)
+    latest = [f"SELECT * FROM (SELECT ticket_id, weight, doc_weight FROM {terms_table} "  # noqa: S608
+              f"WHERE term = %s {leave_out}ORDER BY ticket_id DESC LIMIT %s) r{n}"
+              for n in range(len(rare))]
+    params: list[Any] = []
+    for term, limit in rare:
+        params += [term, *([exclude] if exclude is not None else []), limit]
+    stages = sorted(OPEN_STAGES)
     sql = (
         f"SELECT i.ticket_id, i.term, i.weight, i.doc_weight FROM {terms_table} i "  # noqa: S608
         f"JOIN {_table(Ticket)} t ON t.id = i.ticket_id "
-        f"WHERE i.ticket_id IN (SELECT ticket_id FROM {terms_table} "
-        f"WHERE term IN ({_marks(rare)}) {leave_out}"
+        f"WHERE i.ticket_id IN (SELECT ticket_id FROM ({' UNION ALL '.join(latest)}) r "
         f"GROUP BY ticket_id ORDER BY SUM(weight) * SUM(weight) / MAX(doc_weight) DESC, ticket_id "
         f"LIMIT %s) "
         f"AND i.term IN ({_marks(terms)}) AND t.stage IN ({_marks(stages)})")

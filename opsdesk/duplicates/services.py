@@ -6,7 +6,8 @@ takes two indexed queries whatever the number of tickets (lookups.py):
 
 1. how many open tickets hold each of the text's terms (their last count);
 2. the terms shared with the text by the 80 open tickets that score best on its rarest
-   terms (a grouped subquery), to score those exactly.
+   terms (a grouped subquery over the latest index rows of those terms, bounded even when
+   the counts are stale), to score those exactly.
 
 The score is the weighted Ochiai (cosine) similarity of the two term sets, 0 to 1: the
 weight they share (the smaller weight of each shared term) over the geometric mean of the
@@ -114,6 +115,15 @@ def _rarest(weights: dict[str, float], others: dict[str, int]) -> list[str]:
     return chosen
 
 
+def _row_limits(rare: list[str], others: dict[str, int]) -> list[tuple[str, int]]:
+    """How many of the latest index rows of each rare term the pool is looked for in: all
+    those it was counted in (twice over, as the count may be minutes old), and at least an
+    even share of ROW_BUDGET. Counts are stale on a new desk or in a burst, when every
+    word passes for rare: the share then bounds the work, keeping the latest tickets."""
+    share = max(1, ROW_BUDGET // max(1, len(rare)))
+    return [(term, max(share, 2 * others[term])) for term in rare]
+
+
 def _search(terms: dict[str, float], *, exclude: int | None,
             frequencies: dict[str, int] | None = None,
             unstored: Sequence[tuple[int, dict[str, float]]] = ()) -> _Search:
@@ -130,8 +140,8 @@ def _search(terms: dict[str, float], *, exclude: int | None,
     shared: dict[int, float] = defaultdict(float)
     doc_weight: dict[int, float] = {}
     own_weight = sum(weights.values())
-    rows = lookups.pool_terms(_rarest(weights, others), list(terms), exclude=exclude,
-                              pool=POOL_SIZE)
+    rows = lookups.pool_terms(_row_limits(_rarest(weights, others), others), list(terms),
+                              exclude=exclude, pool=POOL_SIZE)
     rows += [(ticket_id, term, weight, sum(theirs.values()))
              for ticket_id, theirs in unstored for term, weight in theirs.items()
              if term in weights]

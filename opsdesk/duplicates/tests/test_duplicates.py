@@ -159,3 +159,26 @@ def test_a_short_report_finds_the_long_original(make_ticket):
                         description="Học sinh lớp WEB102-HN không nộp được bài thi, "
                                     "hệ thống báo lỗi System error.")
     assert list(candidates_of(short)) == [original.pk]
+
+
+def test_the_pool_is_looked_for_among_the_latest_tickets_when_terms_are_not_counted(
+        make_ticket, monkeypatch):
+    """On a new desk or in a burst the counts are stale and every word passes for rare: the
+    pool is still looked for in a bounded number of index rows, the latest of each term."""
+    from opsdesk.duplicates import lookups
+    from opsdesk.duplicates import services as duplicate_services
+
+    older = [make_ticket(title=f"Exam submission fails for class {i}",
+                         description="Students cannot submit their exam.") for i in range(12)]
+    latest = make_ticket(**OUTAGE_EN)
+    rows = lookups.pool_terms([("exam", 4), ("submission", 4)],
+                              ["exam", "submission", "students"], exclude=None, pool=80)
+    pooled = {ticket_id for ticket_id, *_ in rows}
+    assert pooled == {latest.pk, *(t.pk for t in older[-3:])}  # 13 tickets hold both words
+    monkeypatch.setattr(duplicate_services, "ROW_BUDGET", 8)
+    assert duplicate_services._row_limits(["exam", "submission"], {"exam": 0, "submission": 0}) \
+        == [("exam", 4), ("submission", 4)]  # never counted: an even share of the budget
+    assert duplicate_services._row_limits(["exam"], {"exam": 13}) == [("exam", 26)]  # counted
+    found = find_duplicates(title=OUTAGE_EN["title"], description=OUTAGE_EN["description"],
+                            tags=OUTAGE_EN["tags"])
+    assert found and found[0].ticket_id == latest.pk  # the same report, found within the bound
