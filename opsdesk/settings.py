@@ -208,6 +208,9 @@ LOGGING = {
 # Automatic messages (ACK at classification, fan-out, closure, rating request). Scenario
 # replays switch them off to reproduce a manual timeline.
 OPSDESK_AUTO_NOTIFY = env_bool("OPSDESK_AUTO_NOTIFY", True)
+# Tickets asked for at once by concurrent API requests of a server process are created
+# together (tickets/together.py).
+OPSDESK_CREATE_TOGETHER = env_bool("OPSDESK_CREATE_TOGETHER", True)
 
 # SLA policies, CoS rules and templates are kept per process this many seconds; a change
 # made in another process (the admin, the API) reaches this one within that time.

@@ -32,6 +32,7 @@ from .schemas import (
     TimelineOut,
 )
 from .timeline import phases, timeline
+from .together import create_in_turn
 
 router = Router(tags=["tickets"])
 ERRORS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 409, 413, 422), ErrorOut)
@@ -120,21 +121,24 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, tz: str | None = 
             raise InvalidInput("Who is asking? requester is required.",
                                fields={"requester": "required"})
         team, assignee = team_by_name(payload.team), staff_member(payload.assignee)
-    # One transaction: a refused ticket leaves no new requester behind.
-    with transaction.atomic():
+    impact = _impact(payload.impact)
+
+    def draft() -> services.TicketDraft:
+        # Called in the creating transaction: a refused ticket leaves no new requester behind.
         requester = user if payload.requester is None or not user.is_desk_staff else \
             find_or_create_requester(
                 email=payload.requester.email, name=payload.requester.name,
                 requester_role=payload.requester.role or "", language=payload.language,
             )
-        ticket = services.create_ticket(
-            actor=user, requester=requester, title=payload.title,
-            description=payload.description, channel=payload.channel,
-            language=payload.language, tags=payload.tags, team=team, assignee=assignee,
-            impact=_impact(payload.impact), workaround=payload.workaround,
+        return services.TicketDraft(
+            requester=requester, title=payload.title, description=payload.description,
+            channel=payload.channel, language=payload.language, tags=payload.tags, team=team,
+            assignee=assignee, impact=impact, workaround=payload.workaround,
             received_at=payload.received_at, due_at=payload.due_at,
             cos=payload.cos if user.is_desk_staff else None, cos_reason=payload.cos_reason,
         )
+
+    ticket = create_in_turn(actor=user, draft=draft)
     return Status(201, ticket_out(_as_created(ticket), zone))
 
 
