@@ -163,13 +163,16 @@ def run_tasks(db: None) -> Any:
     """Run the queued background jobs once each, as `opsdesk worker` would."""
     from django_tasks_db.models import DBTaskResult
 
+    from opsdesk.core.jobs import running_job
+
     def run() -> int:
         ran = 0
         for row in DBTaskResult.objects.ready().order_by("enqueued_at"):
             row.claim("test")
             result = row.task_result
             try:
-                row.set_successful(row.task.call(*result.args, **result.kwargs))
+                with running_job():
+                    row.set_successful(row.task.call(*result.args, **result.kwargs))
             except Exception as exc:  # recorded on the row, as the worker does
                 row.set_failed(exc)
             ran += 1

@@ -6,8 +6,8 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 
+from opsdesk.core.jobs import after_commit
 from opsdesk.tickets.models import (
     DeliveryStatus,
     MailReference,
@@ -47,7 +47,7 @@ def queue_reply_email(message: Message) -> None:
     if not recipients(message.ticket, message.author_id):
         return
     Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.PENDING)
-    transaction.on_commit(lambda: send_reply_email.enqueue(message_id=message.pk))
+    after_commit(send_reply_email, message_id=message.pk)
 
 
 def _thread_headers(ticket: Ticket) -> dict[str, str]:

@@ -8,10 +8,21 @@ SQLite, and whenever the listening connection is lost, the worker polls every in
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 import psycopg
-from django.db import DatabaseError, OperationalError, close_old_connections, connections
+from django.db import (
+    DatabaseError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    transaction,
+)
+from django_tasks.base import Task
 from django_tasks.signals import task_enqueued
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -19,6 +30,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 logger = logging.getLogger("opsdesk.worker")
 CHANNEL = "opsdesk_jobs"
+_in_job: ContextVar[bool] = ContextVar("opsdesk_in_job", default=False)
 
 
 def announce_job(sender: Any, task_result: Any, **kwargs: Any) -> None:
@@ -31,6 +43,34 @@ def announce_job(sender: Any, task_result: Any, **kwargs: Any) -> None:
             cursor.execute(f"NOTIFY {CHANNEL}")
     except DatabaseError:  # the job is queued all the same: the next poll finds it
         logger.warning("could not wake the workers for job %s", task_result.id)
+
+
+@contextmanager
+def running_job() -> Iterator[None]:
+    """Mark what runs inside as a worker's job (see `after_commit`)."""
+    token = _in_job.set(True)
+    try:
+        yield
+    finally:
+        _in_job.reset(token)
+
+
+def after_commit(task: Task[Any, Any], **kwargs: Any) -> None:
+    """Run a job once the current transaction commits: queued for the worker or, when this
+    already is a worker's job, at once within it — the email a fan-out sends leaves without
+    another trip through the queue. One that fails unexpectedly there is queued instead."""
+    if _in_job.get():
+        transaction.on_commit(partial(_run_in_place, task, kwargs))
+    else:
+        transaction.on_commit(partial(task.enqueue, **kwargs))
+
+
+def _run_in_place(task: Task[Any, Any], kwargs: dict[str, Any]) -> None:
+    try:
+        task.call(**kwargs)
+    except Exception:
+        logger.exception("job %s failed within another job; queued instead", task.name)
+        task.enqueue(**kwargs)
 
 
 def connect() -> None:
@@ -97,6 +137,10 @@ class WakingWorker(Worker):
                     self.signal.wait(self.interval)
         finally:
             self.signal.close()
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        with running_job():
+            super().run_task(db_task_result)
 
     def _claim(self) -> DBTaskResult | None:
         ready = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)

@@ -1,12 +1,11 @@
 """Notify desk staff and channels: record what must be said now, deliver it after commit."""
 
 from collections.abc import Iterable
-from functools import partial
 
-from django.db import transaction
 from django.db.models import QuerySet
 
 from opsdesk.accounts.models import Role, Team, User
+from opsdesk.core.jobs import after_commit
 from opsdesk.tickets.models import Cos, Ticket
 
 from .channels import TicketSummary
@@ -43,8 +42,7 @@ def notify(
         for r in recipients
     )
     for notification in created:
-        transaction.on_commit(partial(deliver_notification_email.enqueue,
-                                      notification_id=notification.pk))
+        after_commit(deliver_notification_email, notification_id=notification.pk)
     own_channels = Channel.objects.filter(user__in=recipients, enabled=True)
     send_to_channels(channels=own_channels, ticket=ticket, kind=kind, title=subject, body=body)
     return created
@@ -92,4 +90,4 @@ def send_again(*, delivery: ChannelDelivery) -> ChannelDelivery:
 def _enqueue_on_commit(delivery: ChannelDelivery) -> None:
     from .tasks import deliver_to_channel
 
-    transaction.on_commit(partial(deliver_to_channel.enqueue, delivery_id=delivery.pk))
+    after_commit(deliver_to_channel, delivery_id=delivery.pk)

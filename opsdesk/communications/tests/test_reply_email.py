@@ -86,3 +86,49 @@ def test_a_failed_delivery_is_retried_then_reported_on_the_ticket(
         assert message.delivery_attempts == attempt
     assert message.delivery_status == "failed"
     assert ticket.messages.filter(event="delivery_failed").count() == 1
+
+
+def _queued_jobs():
+    """(task, whether it waits before running) of each queued job."""
+    from django_tasks_db.models import DBTaskResult
+
+    return [(path.rsplit(".", 1)[1], run_after.year < 9999)  # the queue's "at once" is 9999
+            for path, run_after in DBTaskResult.objects.values_list("task_path", "run_after")]
+
+
+def test_a_reply_a_worker_job_writes_is_emailed_within_that_job(
+        ticket, agent, smtp, django_capture_on_commit_callbacks):
+    from opsdesk.core.jobs import running_job
+
+    with running_job():  # as the fan-out or a playbook does
+        message = _reply(ticket, agent, "We are on it.", django_capture_on_commit_callbacks)
+    [(rcpt, mail)] = smtp.received
+    assert "ngoc.a.le@campus.example.edu.vn" in rcpt and body_of(mail).strip() == "We are on it."
+    message.refresh_from_db()
+    assert message.delivery_status == "sent" and _queued_jobs() == []
+
+
+def test_a_reply_a_worker_job_cannot_email_is_queued_to_try_again(
+        ticket, agent, smtp_down, django_capture_on_commit_callbacks):
+    from opsdesk.core.jobs import running_job
+
+    with running_job():
+        message = _reply(ticket, agent, "We are on it.", django_capture_on_commit_callbacks)
+    message.refresh_from_db()
+    assert (message.delivery_status, message.delivery_attempts) == ("pending", 1)
+    assert _queued_jobs() == [("send_reply_email", True)]  # tried again after a delay
+
+
+def test_a_job_failing_unexpectedly_within_another_is_queued(
+        ticket, agent, smtp, django_capture_on_commit_callbacks, monkeypatch):
+    from opsdesk.communications import tasks
+    from opsdesk.core.jobs import running_job
+
+    def broken(message):
+        raise RuntimeError("template engine exploded")
+
+    monkeypatch.setattr(tasks, "send_reply", broken)
+    with running_job():
+        _reply(ticket, agent, "We are on it.", django_capture_on_commit_callbacks)
+    assert smtp.received == []
+    assert _queued_jobs() == [("send_reply_email", False)]  # the worker tries it on its own

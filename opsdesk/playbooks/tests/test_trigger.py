@@ -1,9 +1,11 @@
 """New login tickets get the playbook from the worker, queued once the ticket is committed."""
 
 import pytest
+from django.core import mail
 from django_tasks_db.models import DBTaskResult
 
 from opsdesk.automation.models import AutomationRun
+from opsdesk.tickets.models import DeliveryStatus, MessageKind
 
 from .conftest import playbook_run
 
@@ -31,7 +33,11 @@ def test_a_new_login_ticket_queues_the_playbook_once_committed(
         "ticket_created", "system", "resolved")
     assert DBTaskResult.objects.get(task_path__endswith="run_playbook_task").return_value == \
         "resolved"
-    assert "opsdesk.communications.tasks.send_reply_email" in queued()  # the reply is queued
+    # The reply the playbook wrote is emailed within its job, not queued for another.
+    reply = ticket.messages.get(kind=MessageKind.REPLY)
+    assert reply.delivery_status == DeliveryStatus.SENT
+    assert [m.to for m in mail.outbox] == [[ticket.requester.email]]
+    assert "opsdesk.communications.tasks.send_reply_email" not in queued()
 
 
 @pytest.mark.parametrize("key", ["103"])
