@@ -21,4 +21,4 @@ def on_closed(*, ticket: Ticket) -> None:
         if key not in sent:
             rendered = render(key=key, ticket=ticket)
             add_message(ticket=ticket, actor=system_user(), kind=MessageKind.REPLY,
-                        body=rendered.body, template=key)
+                        body=rendered.body, template=key, subject=rendered.subject)

@@ -1,6 +1,7 @@
 """The fan-out: when a ticket is classified, everyone its class concerns is told in one step."""
 
 from django.conf import settings
+from django.db.models import Count, Q
 
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import system_user
@@ -30,9 +31,15 @@ def alert_team(*, team: Team, ticket: Ticket, kind: str, subject: str, body: str
            subject=subject, body=body)
 
 
-def _already_acknowledged(ticket: Ticket) -> bool:
-    return ticket.messages.filter(kind=MessageKind.REPLY, author__role__in=[
-        Role.AGENT, Role.MANAGER, Role.ENGINEER, Role.ADMIN, Role.SYSTEM]).exists()
+def _sent_before(ticket: Ticket) -> tuple[bool, bool]:
+    """Whether the ticket's class was announced already, and whether the desk has answered
+    the requester (in one query)."""
+    staff_reply = Q(kind=MessageKind.REPLY, author__role__in=[
+        Role.AGENT, Role.MANAGER, Role.ENGINEER, Role.ADMIN, Role.SYSTEM])
+    found = ticket.messages.aggregate(
+        announced=Count("pk", filter=Q(event="fanout", data__cos=ticket.cos)),
+        answered=Count("pk", filter=staff_reply))
+    return bool(found["announced"]), bool(found["answered"])
 
 
 def fanout_policies() -> dict[str, FanoutPolicy]:
@@ -57,14 +64,15 @@ def fan_out(*, ticket: Ticket, actor: User) -> list[str]:
     if not has_fan_out(ticket):
         return []
     policy = fanout_policies()[ticket.cos]
-    if ticket.messages.filter(event="fanout", data__cos=ticket.cos).exists():
+    announced, answered = _sent_before(ticket)
+    if announced:
         return []  # this class was announced already (e.g. Expedite → Priority → Expedite)
     told: list[str] = []
-    if policy.send_ack and not _already_acknowledged(ticket):
+    if policy.send_ack and not answered:
         ack = render(key=TemplateKey.ACK, ticket=ticket)
         author = actor if actor.role == Role.SYSTEM else system_user()
         add_message(ticket=ticket, actor=author, kind=MessageKind.REPLY, body=ack.body,
-                    template=TemplateKey.ACK)
+                    template=TemplateKey.ACK, subject=ack.subject)
         told.append("requester (ACK)")
     if policy.notify_managers:
         notice = render(key=TemplateKey.MANAGER_NOTICE, ticket=ticket)

@@ -30,11 +30,12 @@ def recipients(ticket: Ticket, author_id: int) -> list[str]:
 def subject_for(message: Message) -> str:
     """The email subject, always tagged with the ticket reference for threading."""
     ticket = message.ticket
-    subject = f"Re: {ticket.title}"
-    if message.template:
+    subject: str = message.data.get("subject", "")  # rendered with the reply, if it was
+    if not subject and message.template:
         from .rendering import render
 
         subject = render(key=message.template, ticket=ticket).subject
+    subject = subject or f"Re: {ticket.title}"
     return subject if ticket.ref in subject else f"[{ticket.ref}] {subject}"
 
 

@@ -398,9 +398,10 @@ def _tags_for(names: Iterable[str]) -> list[Tag]:
 
 
 def add_message(
-    *, ticket: Ticket, actor: User, kind: str, body: str, template: str = ""
+    *, ticket: Ticket, actor: User, kind: str, body: str, template: str = "", subject: str = ""
 ) -> Message:
-    """Add a note (internal) or a reply (to the requester and followers) to the timeline."""
+    """Add a note (internal) or a reply (to the requester and followers) to the timeline;
+    a reply rendered from a template keeps the subject rendered with it, for its email."""
     if kind not in (MessageKind.NOTE, MessageKind.REPLY):
         raise InvalidInput("A message is a note or a reply.", fields={"kind": "note or reply"})
     if not body.strip():
@@ -411,7 +412,7 @@ def add_message(
         ticket = lock_ticket(ticket=ticket, version=None)
         message = Message.objects.create(
             ticket=ticket, kind=kind, author=actor, body=body, template=template,
-            public=kind == MessageKind.REPLY,
+            public=kind == MessageKind.REPLY, data={"subject": subject} if subject else {},
         )
         touch_ticket(ticket)
         signals.message_added.send(Ticket, ticket=ticket, actor=actor, message=message)

@@ -124,3 +124,26 @@ def test_the_dev_alert_reaches_the_teams_own_channels(api, agent, dev_team, crea
     assert delivery.channel.team == dev_team
     assert delivery.title.endswith("Expedite alert: LMS Critical Bug - Exam Submission System "
                                    "Down (50+ users affected)")
+
+
+def test_the_ack_email_has_the_subject_rendered_with_its_body(agent, requester, smtp,
+                                                            run_tasks,
+                                                            django_capture_on_commit_callbacks):
+    """Read from the reply, not rendered again when it is sent: a template edited in
+    between changes neither the body nor the subject of what was written."""
+    from opsdesk.communications.models import MessageTemplate
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
+                                        impact=Impact(affected_users=60, blocking=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_tasks()  # the fan-out job writes the ACK and emails it within the job
+    [mail] = [m for r, m in smtp.received if requester.email in r]
+    ack = ticket.messages.get(template="ack")
+    sent_subject = " ".join(str(mail["Subject"]).split())  # unfolded
+    assert sent_subject.endswith(ack.data["subject"]) and ticket.ref in sent_subject
+
+    MessageTemplate.objects.filter(key="ack").update(subject="Edited {{ ref }}")
+    from opsdesk.communications.outgoing import subject_for
+
+    assert subject_for(ack) == sent_subject  # a retry sends the same subject
