@@ -194,6 +194,7 @@ def run(argv: list[str]) -> Report:
         load = closed_loop(server.port, post(bodies), count=len(bodies), threads=args.threads,
                            headers=headers, duration=args.duration)
         after_load, drained_s = queued_jobs(), _drain(timeout=args.drain_seconds)
+        drained = queued_jobs() == 0
         paced = fixed_rate(server.port, post(rate_bodies), rate=args.rate,
                            seconds=args.rate_seconds, headers=headers)
     created = Ticket.objects.count() - before
@@ -213,6 +214,9 @@ def run(argv: list[str]) -> Report:
         setup={"database": vendor, "server": f"gunicorn, {args.workers} {args.worker_class} "
                f"workers, 127.0.0.1, DEBUG off", "clients": args.threads,
                "tickets per second": round(load.per_s, 1),
+               "tickets per second, answered and fanned out (the throughput run and the "
+               "worker's backlog after it)": round(load.ok / (load.wall_s + drained_s), 1)
+               if drained else f"not drained in {args.drain_seconds:g} s",
                "queue worker": "one `opsdesk worker` beside the server (fan-out, emails); "
                f"jobs it had not reached after the throughput run: {after_load} (then "
                f"{drained_s:.0f} s to work them off before the fixed-rate run), at the end: "

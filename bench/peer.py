@@ -94,6 +94,9 @@ def run(argv: list[str]) -> Report:
                         help="django-helpdesk's setup and benchmark scripts")
     parser.add_argument("--database-url", default=DEFAULT_URL,
                         help="opsdesk's database for this run (recreated)")
+    parser.add_argument("--opsdesk-worker-class", default="sync", choices=("sync", "gthread"),
+                        help="opsdesk's gunicorn workers for creation: sync, as the peer runs, "
+                        "or gthread, as `opsdesk serve` runs (4 threads each)")
     parser.add_argument("--skip-setup", action="store_true",
                         help="Reuse both databases as they are (no setup.sh, no recreate).")
     parser.add_argument("--threads", type=int, default=8)
@@ -137,7 +140,8 @@ def run(argv: list[str]) -> Report:
 
     report = Report(benchmark="peer", setup={
         "peer": f"django-helpdesk 2.6.1 ({peer_dir})", "database": "PostgreSQL, both",
-        "server": f"gunicorn, {args.workers} sync workers each, 127.0.0.1, DEBUG off",
+        "server": f"gunicorn, {args.workers} workers each, 127.0.0.1, DEBUG off; sync for the "
+                  f"peer, {args.opsdesk_worker_class} for opsdesk's creation runs",
         "vacuum and statistics": "both databases VACUUM ANALYZEd before each creation "
                                  "repetition where the server runs without autovacuum",
         "clients": args.threads})
@@ -174,7 +178,7 @@ def _create(args: argparse.Namespace, peer_dir: Path, token: str, log: Path,
         out = OUT / f"create-opsdesk-{rep}.json"
         _as_autovacuum_would(args.database_url)
         before = ticket_model.objects.count()
-        with Server.opsdesk(workers=args.workers, worker_class="sync",
+        with Server.opsdesk(workers=args.workers, worker_class=args.opsdesk_worker_class,
                             name="peer-opsdesk") as server, QueueWorker("peer-opsdesk"):
             _run([sys.executable, str(peer_dir / "bench_create.py"), "--no-server",
                   "--url", f"http://{LOOPBACK}:{server.port}/api/v1/tickets",
