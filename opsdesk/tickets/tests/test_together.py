@@ -60,7 +60,9 @@ def _ask(actor: User, titles: list[str], started: threading.Event):
     assert started.wait(10)
     for thread in threads[1:]:
         thread.start()
+    deadline = time.monotonic() + 10
     while len(together._creator._queued) < len(titles) - 1:  # all waiting on the first
+        assert time.monotonic() < deadline, "the requests did not queue"
         time.sleep(0.01)
     return threads, got
 
