@@ -18,7 +18,9 @@ from opsdesk.accounts.services import create_user
 # SLA clocks, duplicate check, rules, the response). The fan-out (automatic ACK, manager
 # notice, dev alert) is the worker's job, queued at commit: FAN_OUT_BUDGET.
 CREATE_BUDGET = 22  # measured 2026-12-02 (SQLite and PostgreSQL); lower it as creation gets cheaper
-FAN_OUT_BUDGET = 36  # ACK, manager notice, dev alert; first run, so with its loads
+# ACK, manager notice, dev alert, and their three emails sent within the job (each was a job
+# of its own, re-reading what it sends, until 2026-12-02); first run, so with its loads.
+FAN_OUT_BUDGET = 43
 
 
 def payload(n: int, *, email: str | None = None) -> dict[str, Any]:
@@ -71,11 +73,20 @@ def test_the_queries_of_creation_do_not_grow_with_the_open_tickets(desk_api):
     assert later <= first
 
 
-def test_the_fan_out_job_stays_within_its_query_budget(desk_api, agent, manager, dev_team,
-                                                       django_assert_max_num_queries):
+def test_the_fan_out_job_stays_within_its_query_budget(
+        desk_api, agent, manager, dev_team, django_assert_max_num_queries,
+        django_capture_on_commit_callbacks):
+    """As the worker runs it: with the emails it sends within the job once committed."""
+    from django.core import mail
+
     from opsdesk.communications.tasks import fan_out_new_tickets
+    from opsdesk.core.jobs import running_job
 
     ticket_id = desk_api.post("/api/v1/tickets", payload(30)).json()["id"]
-    with django_assert_max_num_queries(FAN_OUT_BUDGET):
+    mail.outbox.clear()
+    with django_assert_max_num_queries(FAN_OUT_BUDGET), running_job(), \
+            django_capture_on_commit_callbacks(execute=True):
         told = fan_out_new_tickets.call(ticket_ids=[ticket_id], actor_id=agent.pk)
     assert "manager" in told and "requester (ACK)" in told
+    # The ACK, the manager's notice and the dev team member's alert, all sent in the job.
+    assert len(mail.outbox) == 3
