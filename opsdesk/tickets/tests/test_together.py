@@ -101,3 +101,51 @@ def test_a_refused_ticket_in_a_batch_gets_its_error_and_the_others_are_created(
     # The refused ticket's new requester went with it; the others' stayed.
     assert not User.objects.filter(email="person2@campus.example").exists()
     assert User.objects.filter(email="person3@campus.example").exists()
+
+
+@pytest.mark.postgres  # the live server shares one connection among its threads on SQLite
+def test_concurrent_api_requests_are_created_together_and_each_gets_its_own_ticket(
+        live_server, agent, held_first_batch):
+    """Through the server: each request answers with the ticket it asked for."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    from opsdesk.accounts.services import create_token
+
+    started, release, sizes = held_first_batch
+    token = create_token(user=agent, name="test")[1]
+    titles = ["Quiz fails for WEB101", "Quiz fails for DATA101", "Video down for UX110",
+              "Không đăng nhập được MOBILE201"]
+    answers: dict[str, tuple[int, dict]] = {}
+
+    def post(n: int, title: str) -> None:
+        body = {"title": title, "tags": ["LMS"],
+                "requester": {"name": f"Teacher {n}", "email": f"teacher{n}@campus.example"}}
+        server = http.client.HTTPConnection(urlsplit(live_server.url).netloc, timeout=20)
+        server.request("POST", "/api/v1/tickets", body=json.dumps(body), headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        response = server.getresponse()
+        answers[title] = (response.status, json.loads(response.read()))
+        server.close()
+
+    threads = [threading.Thread(target=post, args=(n, title)) for n, title in enumerate(titles)]
+    threads[0].start()
+    assert started.wait(10)
+    for thread in threads[1:]:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while len(together._creator._queued) < len(titles) - 1:
+        assert time.monotonic() < deadline, "the requests did not queue"
+        time.sleep(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(20)
+
+    assert sizes == [1, 3]
+    for n, title in enumerate(titles):
+        status, ticket = answers[title]
+        assert status == 201 and ticket["title"] == title
+        assert ticket["requester"]["email"] == f"teacher{n}@campus.example"
+        assert Ticket.objects.get(pk=ticket["id"]).requester.email == f"teacher{n}@campus.example"
+    assert len({ticket["id"] for _, ticket in answers.values()}) == 4
