@@ -39,6 +39,8 @@ def pool_terms(
     tickets that would score best on its `rare` terms alone (shared² / their weight ranks
     as the score does), looked for among the latest index rows of each rare term, as many
     as its limit says."""
+    if not rare:
+        return []
     leave_out = "AND ticket_id <> %s " if exclude is not None else ""
     terms_table = _table(IndexedTerm)
     latest = [f"SELECT * FROM (SELECT ticket_id, weight, doc_weight FROM {terms_table} "  # noqa: S608
