@@ -13,6 +13,7 @@ import argparse
 import random
 import threading
 import time
+from contextlib import ExitStack
 from typing import Any
 
 from .harness import Report
@@ -153,6 +154,8 @@ def run(argv: list[str]) -> Report:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"),
                         help="sync: as the peer runs; gthread: as `opsdesk serve` runs")
+    parser.add_argument("--queue-workers", type=int, default=1,
+                        help="`opsdesk worker` processes beside the server")
     parser.add_argument("--rate", type=float, default=50.0, help="Fixed-rate mode, req/s.")
     parser.add_argument("--rate-seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=int, default=20)
@@ -185,8 +188,10 @@ def run(argv: list[str]) -> Report:
     healthz: Request = ("GET", "/healthz", None)
     before = Ticket.objects.count()
     with Server.opsdesk(workers=args.workers, worker_class=args.worker_class,
-                        name="api-create") as server, QueueWorker("api-create"), \
+                        name="api-create") as server, ExitStack() as queue_workers, \
             Autovacuum(args.database_url) as autovacuum:
+        for n in range(args.queue_workers):
+            queue_workers.enter_context(QueueWorker(f"api-create-{n + 1}" if n else "api-create"))
         warmed = closed_loop(server.port, post(warm), count=len(warm), threads=1,
                              headers=headers)
         floor = closed_loop(server.port, lambda i: healthz, count=args.count,
@@ -217,7 +222,8 @@ def run(argv: list[str]) -> Report:
                "tickets per second, answered and fanned out (the throughput run and the "
                "worker's backlog after it)": round(load.ok / (load.wall_s + drained_s), 1)
                if drained else f"not drained in {args.drain_seconds:g} s",
-               "queue worker": "one `opsdesk worker` beside the server (fan-out, emails); "
+               "queue worker": f"{args.queue_workers} × `opsdesk worker` beside the server "
+               "(fan-out, emails); "
                f"jobs it had not reached after the throughput run: {after_load} (then "
                f"{drained_s:.0f} s to work them off before the fixed-rate run), at the end: "
                f"{left}",
