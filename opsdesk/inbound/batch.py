@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsdesk.accounts.models import User
-from opsdesk.accounts.services import find_or_create_requester, system_user
+from opsdesk.accounts.services import Sender, find_or_create_requesters, system_user
 from opsdesk.tickets.models import MailReference
 from opsdesk.tickets.services import create_tickets
 
@@ -140,14 +140,7 @@ def _store_requests(requests: list[_Request], *, mailbox: str) -> list[InboundEm
 
 
 def _requesters(requests: list[_Request]) -> dict[str, User]:
-    """The requester of each sender (by lower-case address): one read for those known as
-    written, the others found or created as for a single mail."""
-    addresses = {r.parsed.from_address.lower() for r in requests}
-    found = {u.email.lower(): u for u in User.objects.filter(email__in=addresses)}
-    for r in requests:
-        address = r.parsed.from_address.lower()
-        user = found.get(address)
-        if user is None or (r.parsed.from_name and not user.name):
-            found[address] = find_or_create_requester(
-                email=r.parsed.from_address, name=r.parsed.from_name, language=r.language)
-    return found
+    """The requester of each sender (by lower-case address), found or created together."""
+    return find_or_create_requesters(senders=[
+        Sender(email=r.parsed.from_address, name=r.parsed.from_name, language=r.language)
+        for r in requests])
