@@ -74,35 +74,35 @@ def find_or_create_requester(
 
 
 @dataclass(frozen=True)
-class Sender:
-    """Someone writing in: an address, and the name and language their message gives."""
+class Contact:
+    """A requester's contact details as a message gives them: address, name, language."""
 
     email: str
     name: str = ""
     language: str = "en"
 
 
-def find_or_create_requesters(*, senders: Iterable[Sender]) -> dict[str, User]:
-    """The requester of each sender by lower-case address, as `find_or_create_requester`
+def find_or_create_requesters(*, contacts: Iterable[Contact]) -> dict[str, User]:
+    """The requester of each contact by lower-case address, as `find_or_create_requester`
     gives it, in a few queries for all: one read, one insert of those new (another process
     creating the same person meanwhile is no error), one read of them."""
-    wanted = {s.email.strip().lower(): s for s in senders}
+    wanted = {c.email.strip().lower(): c for c in contacts}
     found = {u.email.lower(): u for u in User.objects.filter(email__in=wanted)}
     new = []
-    for address, sender in wanted.items():
+    for address, contact in wanted.items():
         if address not in found:
-            person = User(email=address, name=sender.name, role=Role.REQUESTER,
-                          language=sender.language)
+            person = User(email=address, name=contact.name, role=Role.REQUESTER,
+                          language=contact.language)
             person.set_unusable_password()
             new.append(person)
     if new:
         User.objects.bulk_create(new, ignore_conflicts=True)
         found |= {u.email.lower(): u for u in User.objects.filter(email__in=[u.email for u in new])}
-    for address, sender in wanted.items():
+    for address, contact in wanted.items():
         user = found.get(address)
-        if user is None or (sender.name and not user.name):  # stored otherwise, or unnamed
-            found[address] = find_or_create_requester(email=sender.email, name=sender.name,
-                                                      language=sender.language)
+        if user is None or (contact.name and not user.name):  # stored otherwise, or unnamed
+            found[address] = find_or_create_requester(email=contact.email, name=contact.name,
+                                                      language=contact.language)
     return found
 
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsdesk.accounts.models import User
-from opsdesk.accounts.services import Sender, find_or_create_requesters, system_user
+from opsdesk.accounts.services import Contact, find_or_create_requesters, system_user
 from opsdesk.tickets.models import MailReference
 from opsdesk.tickets.services import create_tickets
 
@@ -141,6 +141,6 @@ def _store_requests(requests: list[_Request], *, mailbox: str) -> list[InboundEm
 
 def _requesters(requests: list[_Request]) -> dict[str, User]:
     """The requester of each sender (by lower-case address), found or created together."""
-    return find_or_create_requesters(senders=[
-        Sender(email=r.parsed.from_address, name=r.parsed.from_name, language=r.language)
+    return find_or_create_requesters(contacts=[
+        Contact(email=r.parsed.from_address, name=r.parsed.from_name, language=r.language)
         for r in requests])

@@ -72,18 +72,18 @@ def test_two_first_contacts_at_once_give_one_requester():
     assert results["second"] == results["first"]
 
 
-def test_many_senders_are_found_or_created_together_in_a_few_queries(requester):
+def test_many_contacts_are_found_or_created_together_in_a_few_queries(requester):
     from django.test.utils import CaptureQueriesContext
 
-    from opsdesk.accounts.services import Sender, find_or_create_requesters
+    from opsdesk.accounts.services import Contact, find_or_create_requesters
 
     unnamed = User.objects.create_user("unnamed@campus.example.edu.vn", role=Role.REQUESTER)
-    senders = [Sender(email="  NGOC.A.LE@Campus.Example.EDU.vn "),
-               Sender(email="unnamed@campus.example.edu.vn", name="Tran Thi Mai"),
-               *(Sender(email=f"Student{n}@Campus.example.edu.vn", name=f"Student {n}",
+    contacts = [Contact(email="  NGOC.A.LE@Campus.Example.EDU.vn "),
+               Contact(email="unnamed@campus.example.edu.vn", name="Tran Thi Mai"),
+               *(Contact(email=f"Student{n}@Campus.example.edu.vn", name=f"Student {n}",
                         language="vi") for n in range(30))]
     with CaptureQueriesContext(connection) as queries:
-        found = find_or_create_requesters(senders=senders)
+        found = find_or_create_requesters(contacts=contacts)
     assert found["ngoc.a.le@campus.example.edu.vn"] == requester
     assert found["unnamed@campus.example.edu.vn"] == unnamed
     assert User.objects.get(pk=unnamed.pk).name == "Tran Thi Mai"  # as one by one would
