@@ -93,3 +93,11 @@ def test_many_contacts_are_found_or_created_together_in_a_few_queries(requester)
         "Student 7", Role.REQUESTER, "vi", False)
     assert User.objects.filter(email__startswith="student").count() == 30
     assert len(queries) <= 6  # read, insert, read again, and the unnamed one's name (3)
+
+
+@pytest.mark.postgres
+def test_finding_a_requester_by_address_in_any_case_is_an_index_lookup(requester):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the table is tiny in a test
+    plan = User.objects.filter(email__iexact="NGOC.A.LE@campus.example.edu.vn").explain()
+    assert "user_email_upper" in plan

@@ -182,3 +182,22 @@ def test_the_pool_is_looked_for_among_the_latest_tickets_when_terms_are_not_coun
     found = find_duplicates(title=OUTAGE_EN["title"], description=OUTAGE_EN["description"],
                             tags=OUTAGE_EN["tags"])
     assert found and found[0].ticket_id == latest.pk  # the same report, found within the bound
+
+
+@pytest.mark.postgres
+def test_postgresqls_own_pool_read_returns_the_rows_of_the_shared_one(make_ticket, outage):
+    from opsdesk.duplicates import lookups
+
+    for i in range(6):
+        make_ticket(title=f"Exam submission fails for class {i}",
+                    description="Students cannot submit their exam.")
+    rare = [("exam", 4), ("submission", 3), ("web102-hn", 10)]
+    terms = ["exam", "submission", "web102-hn", "students", "system", "error"]
+    for exclude in (None, outage[0].pk):
+        shared = lookups._pool_sql(rare, terms, exclude=exclude, pool=5)
+        own = lookups._pool_sql_postgresql(rare, terms, exclude=exclude, pool=5)
+        with connection.cursor() as cursor:
+            cursor.execute(*shared)
+            expected = sorted(cursor.fetchall())
+            cursor.execute(*own)
+            assert sorted(cursor.fetchall()) == expected and expected
