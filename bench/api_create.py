@@ -24,6 +24,7 @@ from .server import (
     Request,
     Server,
     closed_loop,
+    drain_queue,
     fixed_rate,
     fresh_postgres_database,
     json_body,
@@ -133,14 +134,6 @@ def bare_inserts(url: str, bodies: list[bytes], threads: int) -> LoadResult:
 
 
 
-def _drain(*, timeout: float) -> float:
-    """Wait (at most `timeout` s) until the worker has worked off the queue: the fixed-rate
-    run measures a steady load, not the backlog the throughput run left."""
-    start = time.monotonic()
-    while queued_jobs() and time.monotonic() - start < timeout:
-        time.sleep(0.5)
-    return time.monotonic() - start
-
 def run(argv: list[str]) -> Report:
     parser = argparse.ArgumentParser(prog="python -m bench api-create")
     parser.add_argument("--database-url", default=DEFAULT_URL,
@@ -198,7 +191,7 @@ def run(argv: list[str]) -> Report:
                             threads=args.threads, headers=headers)
         load = closed_loop(server.port, post(bodies), count=len(bodies), threads=args.threads,
                            headers=headers, duration=args.duration)
-        after_load, drained_s = queued_jobs(), _drain(timeout=args.drain_seconds)
+        after_load, drained_s = queued_jobs(), drain_queue(timeout=args.drain_seconds)
         drained = queued_jobs() == 0
         paced = fixed_rate(server.port, post(rate_bodies), rate=args.rate,
                            seconds=args.rate_seconds, headers=headers)

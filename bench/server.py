@@ -218,6 +218,15 @@ def queued_jobs() -> int:
     return DBTaskResult.objects.ready().count()
 
 
+def drain_queue(*, timeout: float) -> float:
+    """Wait (at most `timeout` s) until the running workers have worked off the queue, so
+    the next measurement starts without the last one's backlog; returns the seconds waited."""
+    start = time.monotonic()
+    while queued_jobs() and time.monotonic() - start < timeout:
+        time.sleep(0.5)
+    return time.monotonic() - start
+
+
 def percentile(sorted_values: list[float], p: float) -> float:
     """Nearest-rank percentile of an ascending list (as the peer's scripts compute it)."""
     if not sorted_values:

@@ -41,7 +41,7 @@ def _candidates(rule: Rule, now: datetime) -> list[int]:
 
 def _pass(ticket_id: int, rules: list[Rule], now: datetime) -> int:
     with transaction.atomic():
-        ticket = (Ticket.objects.select_for_update(skip_locked=True)
+        ticket = (Ticket.objects.select_for_update(skip_locked=True, no_key=True)
                   .filter(pk=ticket_id, stage__in=OPEN_STAGES).first())
         if ticket is None:  # another worker has it, or it was closed meanwhile
             return 0

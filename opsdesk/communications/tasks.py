@@ -87,8 +87,9 @@ def _fan_out_new(ticket_id: int, actor: User | None) -> str:
     from .fanout import fan_out
 
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("requester") \
-            .prefetch_related("impact_groups", "followers").filter(pk=ticket_id).first()
+        ticket = Ticket.objects.select_for_update(of=("self",), no_key=True) \
+            .select_related("requester").prefetch_related("impact_groups", "followers") \
+            .filter(pk=ticket_id).first()  # locks the ticket only (see lock_ticket)
         if ticket is None or actor is None or not ticket.is_open:
             return "skipped"
         told = fan_out(ticket=ticket, actor=actor)

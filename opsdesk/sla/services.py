@@ -118,8 +118,8 @@ def _cancel(clock: SlaClock, at: datetime, note: str) -> None:
 
 
 def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
-    rows = SlaClock.objects.select_for_update(of=("self",)).filter(ticket=ticket).select_related(
-        "policy__calendar")
+    rows = SlaClock.objects.select_for_update(of=("self",), no_key=True).filter(
+        ticket=ticket).select_related("policy__calendar")
     return {c.target: c for c in rows}
 
 

@@ -30,7 +30,7 @@ class Fired:
 
 
 def _claim(now: datetime, *, breaches: bool) -> list[SlaClock]:
-    clocks = SlaClock.objects.select_for_update(skip_locked=True).filter(
+    clocks = SlaClock.objects.select_for_update(skip_locked=True, no_key=True).filter(
         status=ClockStatus.RUNNING)
     if breaches:
         clocks = clocks.filter(due_at__lte=now).order_by("due_at")

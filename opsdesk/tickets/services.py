@@ -179,9 +179,13 @@ def _created_event(ticket: Ticket, actor: User) -> Message:
 
 def lock_ticket(*, ticket: Ticket, version: int | None) -> Ticket:
     """The ticket re-read under a row lock (its requester with it, unlocked); a stale
-    `version` is refused."""
-    locked = Ticket.objects.select_for_update(of=("self",)).select_related("requester") \
-        .get(pk=ticket.pk)
+    `version` is refused.
+
+    FOR NO KEY UPDATE: it keeps out other writers of the ticket, not the inserts that only
+    refer to it (a new ticket naming it a likely duplicate, an event), which would
+    otherwise wait for the lock to go — a fan-out job's, say."""
+    locked = Ticket.objects.select_for_update(of=("self",), no_key=True) \
+        .select_related("requester").get(pk=ticket.pk)
     if version is not None and version != locked.version:
         raise StaleVersion(version, locked.version)
     return locked

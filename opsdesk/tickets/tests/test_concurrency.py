@@ -49,3 +49,41 @@ def test_a_deleted_reference_is_never_given_again(make_ticket):
     deleted = make_ticket().pk
     Ticket.objects.filter(pk=deleted).delete()
     assert make_ticket().pk > deleted
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shipped_data")
+def test_a_locked_ticket_does_not_hold_up_inserts_that_only_refer_to_it(agent, requester):
+    """A fan-out job holds its ticket's row lock while it writes; a new ticket naming that
+    ticket a likely duplicate (a foreign key to it) must not wait for the lock to go."""
+    from django.db import transaction
+
+    from opsdesk.duplicates.models import DuplicateCandidate
+    from opsdesk.tickets.services import lock_ticket
+
+    locked_one = create_ticket(actor=agent, requester=requester, title="Exam page fails")
+    other = create_ticket(actor=agent, requester=requester, title="Projector broken, room 4")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        try:
+            with transaction.atomic():
+                lock_ticket(ticket=locked_one, version=None)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            DuplicateCandidate.objects.create(ticket=other, candidate=locked_one, score=0.9)
+    finally:
+        release.set()
+        holder.join(10)
+    assert DuplicateCandidate.objects.filter(ticket=other, candidate=locked_one).exists()
