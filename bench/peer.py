@@ -7,8 +7,10 @@ The peer is set up and measured by its own scripts (`setup.sh`, `bench_create.py
 `peers/django-helpdesk/`); the same scripts drive opsdesk: `bench_create.py --no-server`
 against opsdesk's gunicorn, `bench_email.py --ingest-cmd 'opsdesk mail ingest-dir …'`.
 Repetitions alternate between the two products, so a burst of load from elsewhere on the
-machine falls on both. Then both databases are topped up to --read-tickets tickets (bulk
-inserts) and one client reads one ticket and a list page of 50 from each API.
+machine falls on both; what an opsdesk repetition leaves to its worker (the fan-out of its
+tickets) is worked off, untimed, before the next one starts. Then both databases are
+topped up to --read-tickets tickets (bulk inserts) and one client reads one ticket and a
+list page of 50 from each API.
 """
 
 import argparse
