@@ -56,15 +56,21 @@ def _ask(actor: User, titles: list[str], started: threading.Event):
             connection.close()
 
     threads = [threading.Thread(target=ask, args=(n, title)) for n, title in enumerate(titles)]
+    _start_behind_the_first(threads, started)
+    return threads, got
+
+
+def _start_behind_the_first(threads: list[threading.Thread], started: threading.Event) -> None:
+    """Start the first thread, and the others once its ticket is being created; return
+    when they all wait for it."""
     threads[0].start()
     assert started.wait(10)
     for thread in threads[1:]:
         thread.start()
     deadline = time.monotonic() + 10
-    while len(together._creator._queued) < len(titles) - 1:  # all waiting on the first
+    while len(together._creator._queued) < len(threads) - 1:
         assert time.monotonic() < deadline, "the requests did not queue"
         time.sleep(0.01)
-    return threads, got
 
 
 def test_requests_that_arrive_while_a_ticket_is_created_are_created_together(
@@ -130,14 +136,7 @@ def test_concurrent_api_requests_are_created_together_and_each_gets_its_own_tick
         server.close()
 
     threads = [threading.Thread(target=post, args=(n, title)) for n, title in enumerate(titles)]
-    threads[0].start()
-    assert started.wait(10)
-    for thread in threads[1:]:
-        thread.start()
-    deadline = time.monotonic() + 10
-    while len(together._creator._queued) < len(titles) - 1:
-        assert time.monotonic() < deadline, "the requests did not queue"
-        time.sleep(0.01)
+    _start_behind_the_first(threads, started)
     release.set()
     for thread in threads:
         thread.join(20)
