@@ -1,17 +1,23 @@
 """The fan-out: when a ticket is classified, everyone its class concerns is told in one step."""
 
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import system_user
 from opsdesk.core.config_cache import cached_config
+from opsdesk.notifications.models import Channel
 from opsdesk.notifications.services import channels_for_team, notify, send_to_channels
-from opsdesk.tickets.models import MessageKind, Ticket
+from opsdesk.tickets.models import Message, MessageKind, Ticket
 from opsdesk.tickets.services import add_message, record_event
 
 from .models import FanoutPolicy, TemplateKey
-from .rendering import render
+from .rendering import render_many
+
+T = TypeVar("T")
 
 
 def managers_for(ticket: Ticket) -> list[User]:
@@ -22,24 +28,70 @@ def managers_for(ticket: Ticket) -> list[User]:
     return list(managers)
 
 
-def alert_team(*, team: Team, ticket: Ticket, kind: str, subject: str, body: str) -> None:
+class Recipients:
+    """Who fan-outs tell — managers, team members, channels — each read once and kept for
+    the tickets told together (a job of seconds; a change made meanwhile reaches the next)."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[Any, ...], Any] = {}
+
+    def _once(self, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+        if key not in self._read:
+            self._read[key] = read()
+        found: T = self._read[key]
+        return found
+
+    def managers(self, ticket: Ticket) -> list[User]:
+        """The managers of the ticket's team, or every manager."""
+        return self._once(("managers", ticket.team_id), lambda: managers_for(ticket))
+
+    def members(self, team: Team) -> list[User]:
+        """The team's active members."""
+        return self._once(("members", team.pk),
+                          lambda: list(team.members.filter(is_active=True)))
+
+    def team_channels(self, team: Team) -> list[Channel]:
+        """The team's enabled channels."""
+        return self._once(("team_channels", team.pk), lambda: list(channels_for_team(team)))
+
+    def own_channels(self, people: Sequence[User]) -> list[Channel]:
+        """The enabled channels of these people."""
+        return self._once(("own_channels", *sorted(p.pk for p in people)), lambda: list(
+            Channel.objects.filter(user__in=people, enabled=True)))
+
+    def system_user(self) -> User:
+        """The identity the system acts as."""
+        return self._once(("system",), system_user)
+
+
+def alert_team(*, team: Team, ticket: Ticket, kind: str, subject: str, body: str,
+               recipients: Recipients | None = None) -> None:
     """Tell a team: on its own channels (Teams, Slack, webhook, email), and each member in
     opsdesk, by email and on their channels."""
-    send_to_channels(channels=channels_for_team(team), ticket=ticket, kind=kind, title=subject,
-                     body=body)
-    notify(recipients=team.members.filter(is_active=True), ticket=ticket, kind=kind,
-           subject=subject, body=body)
+    recipients = recipients or Recipients()
+    send_to_channels(channels=recipients.team_channels(team), ticket=ticket, kind=kind,
+                     title=subject, body=body)
+    members = recipients.members(team)
+    notify(recipients=members, ticket=ticket, kind=kind, subject=subject, body=body,
+           own_channels=recipients.own_channels(members))
 
 
-def _sent_before(ticket: Ticket) -> tuple[bool, bool]:
-    """Whether the ticket's class was announced already, and whether the desk has answered
-    the requester (in one query)."""
+def _sent_before(tickets: Iterable[Ticket]) -> dict[int, tuple[bool, bool]]:
+    """For each ticket, whether its class was announced already and whether the desk has
+    answered the requester (one query for all)."""
+    by_pk = {t.pk: t for t in tickets}
     staff_reply = Q(kind=MessageKind.REPLY, author__role__in=[
         Role.AGENT, Role.MANAGER, Role.ENGINEER, Role.ADMIN, Role.SYSTEM])
-    found = ticket.messages.aggregate(
-        announced=Count("pk", filter=Q(event="fanout", data__cos=ticket.cos)),
-        answered=Count("pk", filter=staff_reply))
-    return bool(found["announced"]), bool(found["answered"])
+    sent = dict.fromkeys(by_pk, (False, False))
+    rows = Message.objects.filter(Q(event="fanout") | staff_reply, ticket__in=list(by_pk)) \
+        .values_list("ticket_id", "event", "data__cos").distinct()
+    for ticket_id, event, cos in rows:
+        announced, answered = sent[ticket_id]
+        if event == "fanout":
+            sent[ticket_id] = (announced or cos == by_pk[ticket_id].cos, answered)
+        else:
+            sent[ticket_id] = (announced, True)
+    return sent
 
 
 def fanout_policies() -> dict[str, FanoutPolicy]:
@@ -61,28 +113,47 @@ def has_fan_out(ticket: Ticket) -> bool:
 
 def fan_out(*, ticket: Ticket, actor: User) -> list[str]:
     """Send what the ticket's class calls for that has not gone out yet; returns who was told."""
-    if not has_fan_out(ticket):
-        return []
+    return fan_out_tickets(tickets=[ticket], actor=actor).get(ticket.pk, [])
+
+
+def fan_out_tickets(*, tickets: Sequence[Ticket], actor: User,
+                    locked: bool = False) -> dict[int, list[str]]:
+    """`fan_out` for tickets told together, reading what they share once; `locked`: the
+    caller holds their row locks already."""
+    due = [ticket for ticket in tickets if has_fan_out(ticket)]
+    sent = _sent_before(due)
+    recipients = Recipients()
+    return {ticket.pk: _tell(ticket, actor=actor, answered=sent[ticket.pk][1],
+                             recipients=recipients, locked=locked)
+            for ticket in due if not sent[ticket.pk][0]}  # not announced already
+
+
+def _tell(ticket: Ticket, *, actor: User, answered: bool, recipients: Recipients,
+          locked: bool) -> list[str]:
     policy = fanout_policies()[ticket.cos]
-    announced, answered = _sent_before(ticket)
-    if announced:
-        return []  # this class was announced already (e.g. Expedite → Priority → Expedite)
+    send_ack = policy.send_ack and not answered
+    rendered = render_many(ticket=ticket, keys=[  # all as the ticket was classified
+        key for key, wanted in ((TemplateKey.ACK, send_ack),
+                                (TemplateKey.MANAGER_NOTICE, policy.notify_managers),
+                                (TemplateKey.DEV_ALERT, policy.alert_team is not None)) if wanted])
     told: list[str] = []
-    if policy.send_ack and not answered:
-        ack = render(key=TemplateKey.ACK, ticket=ticket)
-        author = actor if actor.role == Role.SYSTEM else system_user()
+    if send_ack:
+        ack = rendered[TemplateKey.ACK]
+        author = actor if actor.role == Role.SYSTEM else recipients.system_user()
         add_message(ticket=ticket, actor=author, kind=MessageKind.REPLY, body=ack.body,
-                    template=TemplateKey.ACK, subject=ack.subject)
+                    template=TemplateKey.ACK, subject=ack.subject, locked=locked)
         told.append("requester (ACK)")
     if policy.notify_managers:
-        notice = render(key=TemplateKey.MANAGER_NOTICE, ticket=ticket)
-        notify(recipients=managers_for(ticket), ticket=ticket, kind="manager_notice",
-               subject=notice.subject, body=notice.body)
+        notice = rendered[TemplateKey.MANAGER_NOTICE]
+        managers = recipients.managers(ticket)
+        notify(recipients=managers, ticket=ticket, kind="manager_notice",
+               subject=notice.subject, body=notice.body,
+               own_channels=recipients.own_channels(managers))
         told.append("manager")
     if policy.alert_team is not None:
-        alert = render(key=TemplateKey.DEV_ALERT, ticket=ticket)
+        alert = rendered[TemplateKey.DEV_ALERT]
         alert_team(team=policy.alert_team, ticket=ticket, kind="dev_alert",
-                   subject=alert.subject, body=alert.body)
+                   subject=alert.subject, body=alert.body, recipients=recipients)
         told.append(policy.alert_team.name)
     if told:
         record_event(ticket=ticket, actor=actor, event="fanout",

@@ -1,6 +1,6 @@
 """Fill a message template from a ticket: what the requester, a manager or a team reads."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,6 +119,22 @@ def render(*, key: str, ticket: Ticket, language: str | None = None, agent: User
     """Render a template for this ticket, in the ticket's language unless told otherwise."""
     template = template_for(key=key, language=language or ticket.language, cos=ticket.cos)
     context = context_for(ticket, language=template.language, agent=agent, escalation=escalation)
+    return _fill(template, context)
+
+
+def render_many(*, keys: Sequence[str], ticket: Ticket) -> dict[str, Rendered]:
+    """Render several templates for this ticket as it is now, reading its data once."""
+    contexts: dict[str, dict[str, Any]] = {}
+    rendered: dict[str, Rendered] = {}
+    for key in keys:
+        template = template_for(key=key, language=ticket.language, cos=ticket.cos)
+        if template.language not in contexts:
+            contexts[template.language] = context_for(ticket, language=template.language)
+        rendered[key] = _fill(template, contexts[template.language])
+    return rendered
+
+
+def _fill(template: MessageTemplate, context: dict[str, Any]) -> Rendered:
     subject = compile_template(template.subject).render(context).strip()
     body = compile_template(template.body).render(context).strip()
-    return Rendered(key, template.language, " ".join(subject.split()), body)
+    return Rendered(template.key, template.language, " ".join(subject.split()), body)

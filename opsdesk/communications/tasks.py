@@ -67,30 +67,42 @@ def send_escalation_email(escalation_id: int) -> str:
     return "sent"
 
 
+# Tickets told in one transaction: their locks are held for its duration (a few hundred ms).
+FAN_OUT_CHUNK = 10
+
+
 @task()
 def fan_out_new_tickets(ticket_ids: list[int], actor_id: int) -> str:
-    """Tell everyone each new ticket's class concerns, ticket by ticket (once: a retry or a
-    late run tells no one twice, and a ticket already finished is not acknowledged)."""
+    """Tell everyone each new ticket's class concerns, a few tickets at a time (once: a
+    retry or a late run tells no one twice, and a ticket already finished is not
+    acknowledged)."""
     actor = User.objects.filter(pk=actor_id).first()
-    return "; ".join(_fan_out_new(ticket_id, actor) for ticket_id in ticket_ids)
+    if actor is None:
+        return "; ".join("skipped" for _ in ticket_ids)
+    told: list[str] = []
+    for start in range(0, len(ticket_ids), FAN_OUT_CHUNK):
+        told += _fan_out_new(ticket_ids[start:start + FAN_OUT_CHUNK], actor)
+    return "; ".join(told)
 
 
 @task()
 def fan_out_new_ticket(ticket_id: int, actor_id: int) -> str:
     """One new ticket's fan-out (jobs queued by earlier versions; see fan_out_new_tickets)."""
-    return _fan_out_new(ticket_id, User.objects.filter(pk=actor_id).first())
+    return fan_out_new_tickets.call(ticket_ids=[ticket_id], actor_id=actor_id)
 
 
-def _fan_out_new(ticket_id: int, actor: User | None) -> str:
+def _fan_out_new(ticket_ids: list[int], actor: User) -> list[str]:
     from opsdesk.tickets.models import Ticket
 
-    from .fanout import fan_out
+    from .fanout import fan_out_tickets
 
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update(of=("self",), no_key=True) \
-            .select_related("requester").prefetch_related("impact_groups", "followers") \
-            .filter(pk=ticket_id).first()  # locks the ticket only (see lock_ticket)
-        if ticket is None or actor is None or not ticket.is_open:
-            return "skipped"
-        told = fan_out(ticket=ticket, actor=actor)
-    return ", ".join(told) or "nobody"
+        tickets = list(
+            Ticket.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("requester").prefetch_related("impact_groups", "followers")
+            .filter(pk__in=ticket_ids).order_by("pk"))  # the tickets only (see lock_ticket)
+        open_ones = [ticket for ticket in tickets if ticket.is_open]
+        told = fan_out_tickets(tickets=open_ones, actor=actor, locked=True)
+    open_pks = {ticket.pk for ticket in open_ones}
+    return [", ".join(told.get(pk, [])) or ("nobody" if pk in open_pks else "skipped")
+            for pk in ticket_ids]

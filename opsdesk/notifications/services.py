@@ -30,10 +30,11 @@ def people_to_alert(ticket: Ticket) -> list[User]:
 
 
 def notify(
-    *, recipients: Iterable[User], ticket: Ticket | None, kind: str, subject: str, body: str
+    *, recipients: Iterable[User], ticket: Ticket | None, kind: str, subject: str, body: str,
+    own_channels: Iterable[Channel] | None = None,
 ) -> list[Notification]:
     """Record a notification per recipient and deliver each by email once committed;
-    each recipient's own enabled channels get it too."""
+    each recipient's own enabled channels get it too (`own_channels`, if read already)."""
     from .tasks import deliver_notification_email
 
     recipients = list(recipients)
@@ -43,7 +44,8 @@ def notify(
     )
     for notification in created:
         after_commit(deliver_notification_email, notification_id=notification.pk)
-    own_channels = Channel.objects.filter(user__in=recipients, enabled=True)
+    if own_channels is None:
+        own_channels = Channel.objects.filter(user__in=recipients, enabled=True)
     send_to_channels(channels=own_channels, ticket=ticket, kind=kind, title=subject, body=body)
     return created
 

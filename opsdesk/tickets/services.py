@@ -402,10 +402,12 @@ def _tags_for(names: Iterable[str]) -> list[Tag]:
 
 
 def add_message(
-    *, ticket: Ticket, actor: User, kind: str, body: str, template: str = "", subject: str = ""
+    *, ticket: Ticket, actor: User, kind: str, body: str, template: str = "", subject: str = "",
+    locked: bool = False,
 ) -> Message:
     """Add a note (internal) or a reply (to the requester and followers) to the timeline;
-    a reply rendered from a template keeps the subject rendered with it, for its email."""
+    a reply rendered from a template keeps the subject rendered with it, for its email.
+    `locked`: the caller read `ticket` under its row lock in the open transaction."""
     if kind not in (MessageKind.NOTE, MessageKind.REPLY):
         raise InvalidInput("A message is a note or a reply.", fields={"kind": "note or reply"})
     if not body.strip():
@@ -413,7 +415,8 @@ def add_message(
     if actor.is_requester and kind == MessageKind.NOTE:
         raise Forbidden("Requesters cannot write internal notes.")
     with transaction.atomic():
-        ticket = lock_ticket(ticket=ticket, version=None)
+        if not locked:
+            ticket = lock_ticket(ticket=ticket, version=None)
         message = Message.objects.create(
             ticket=ticket, kind=kind, author=actor, body=body, template=template,
             public=kind == MessageKind.REPLY, data={"subject": subject} if subject else {},

@@ -147,3 +147,63 @@ def test_the_ack_email_has_the_subject_rendered_with_its_body(agent, requester, 
     from opsdesk.communications.outgoing import subject_for
 
     assert subject_for(ack) == sent_subject  # a retry sends the same subject
+
+
+def test_tickets_told_together_each_get_what_their_own_state_calls_for(
+        agent, requester, manager):
+    """More tickets than one transaction takes, of two teams: each team's managers hear of
+    their own tickets, an announced ticket is not told again, an answered one gets no ACK."""
+    from opsdesk.accounts.models import Role, Team
+    from opsdesk.accounts.services import create_user
+    from opsdesk.communications.fanout import fan_out
+    from opsdesk.communications.tasks import FAN_OUT_CHUNK, fan_out_new_tickets
+
+    exams, video = Team.objects.create(name="Exams"), Team.objects.create(name="Video")
+    exams_lead = create_user(email="exams.lead@support.example.edu.vn", role=Role.MANAGER)
+    video_lead = create_user(email="video.lead@support.example.edu.vn", role=Role.MANAGER)
+    exams.members.add(exams_lead)
+    video.members.add(video_lead)
+    tickets = [services.create_ticket(actor=agent, requester=requester, title=f"Exams fail {n}",
+                                      team=exams if n % 2 else video,
+                                      impact=Impact(affected_users=60, blocking=True))
+               for n in range(FAN_OUT_CHUNK + 3)]
+    announced, answered = tickets[1], tickets[FAN_OUT_CHUNK + 1]
+    fan_out(ticket=announced, actor=agent)
+    services.add_message(ticket=answered, actor=agent, kind="reply", body="On it.")
+
+    told = fan_out_new_tickets.call(ticket_ids=[t.pk for t in tickets], actor_id=agent.pk)
+
+    per_ticket = told.split("; ")
+    assert per_ticket[1] == "nobody"
+    assert per_ticket[FAN_OUT_CHUNK + 1] == "manager, Dev Team"  # no ACK
+    assert per_ticket[0] == per_ticket[FAN_OUT_CHUNK + 2] == "requester (ACK), manager, Dev Team"
+    for ticket in tickets:
+        lead = exams_lead if ticket.team == exams else video_lead
+        assert ticket.messages.filter(template="ack").count() == (ticket != answered)
+        assert ticket.messages.filter(event="fanout").count() == 1
+        assert list(Notification.objects.filter(ticket=ticket).values_list(
+            "recipient", flat=True)) == [lead.pk]
+    assert not Notification.objects.filter(recipient=manager).exists()  # not a team's manager
+
+
+def test_tickets_told_together_read_who_to_tell_once(agent, requester, manager, dev_team):
+    """Ten tickets told in one job cost less than half the queries each of a job of one: the
+    lock, the timelines and who to tell are read once for them all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsdesk.communications.tasks import fan_out_new_tickets
+
+    def new_tickets(count: int) -> list[int]:
+        return [services.create_ticket(actor=agent, requester=requester, title=f"Exams {n}",
+                                       impact=Impact(affected_users=60, blocking=True)).pk
+                for n in range(count)]
+
+    fan_out_new_tickets.call(ticket_ids=new_tickets(1), actor_id=agent.pk)  # caches warm
+    with CaptureQueriesContext(connection) as alone:
+        fan_out_new_tickets.call(ticket_ids=new_tickets(1), actor_id=agent.pk)
+    ids = new_tickets(10)
+    with CaptureQueriesContext(connection) as together:
+        told = fan_out_new_tickets.call(ticket_ids=ids, actor_id=agent.pk)
+    assert told.count("manager") == 10
+    assert len(together) / 10 < len(alone) / 2

@@ -1,6 +1,8 @@
 """Templates: shipped in English and Vietnamese, filled from the ticket, editable."""
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from opsdesk.communications.models import MessageTemplate, TemplateKey
 from opsdesk.communications.rendering import render
@@ -25,6 +27,31 @@ def test_every_template_ships_and_fills_in(key, language, outage):
     assert rendered.subject and rendered.body
     if language == "vi":
         assert VIETNAMESE_LETTERS & set(rendered.body.lower())
+
+
+def test_templates_rendered_together_read_the_ticket_once(outage, monkeypatch):
+    """As rendered one by one, with the ticket's clocks and groups read once for all; a
+    template only in English is filled with the English labels."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsdesk.communications import rendering
+
+    keys = [TemplateKey.ACK, TemplateKey.MANAGER_NOTICE, TemplateKey.DEV_ALERT]
+    MessageTemplate.objects.filter(key=TemplateKey.DEV_ALERT, language="vi").delete()
+    outage.language = "vi"
+    reads: list[str] = []
+    original = rendering.context_for
+    with time_machine.travel(timezone.now(), tick=False):  # "next update at" is from now
+        alone = {key: render(key=key, ticket=outage) for key in keys}
+        monkeypatch.setattr(rendering, "context_for", lambda *a, **kw: reads.append(
+            kw["language"]) or original(*a, **kw))
+        with CaptureQueriesContext(connection) as queries:
+            together = rendering.render_many(keys=keys, ticket=outage)
+    assert together == alone
+    assert together[TemplateKey.DEV_ALERT].language == "en"
+    assert reads == ["vi", "en"]
+    assert len([q for q in queries if "sla_slaclock" in q["sql"]]) <= 2  # one per language
 
 
 def test_the_ack_names_the_groups_and_the_next_update(outage):
