@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 
+from opsdesk.core.mail import send_email
 from opsdesk.tickets.models import Escalation, MailReference
 
 from .fanout import alert_team
@@ -40,8 +41,8 @@ def email_escalation(escalation: Escalation) -> None:
     rendered = render(key=TemplateKey.ESCALATION, ticket=escalation.ticket,
                       escalation=escalation)
     message_id = make_msgid(domain=settings.OPSDESK_MAIL_DOMAIN)
-    EmailMessage(subject=rendered.subject, body=rendered.body,
-                 from_email=settings.DEFAULT_FROM_EMAIL, to=addresses,
-                 headers={"Message-ID": message_id}).send()
+    send_email(EmailMessage(subject=rendered.subject, body=rendered.body,
+                            from_email=settings.DEFAULT_FROM_EMAIL, to=addresses,
+                            headers={"Message-ID": message_id}))
     MailReference.objects.create(header=message_id, ticket=escalation.ticket,
                                  escalation=escalation)

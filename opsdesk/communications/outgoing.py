@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 
 from opsdesk.core.jobs import after_commit
+from opsdesk.core.mail import send_email
 from opsdesk.tickets.models import (
     DeliveryStatus,
     MailReference,
@@ -70,7 +71,7 @@ def send_reply(message: Message) -> None:
         headers={"Message-ID": message_id, **_thread_headers(ticket),
                  "Auto-Submitted": "auto-replied" if message.author.role == "system" else "no"},
     )
-    email.send()
+    send_email(email)
     MailReference.objects.create(header=message_id, ticket=ticket, timeline_message=message)
 
 

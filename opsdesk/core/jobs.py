@@ -28,6 +28,8 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from .mail import one_session
+
 logger = logging.getLogger("opsdesk.worker")
 CHANNEL = "opsdesk_jobs"
 _in_job: ContextVar[bool] = ContextVar("opsdesk_in_job", default=False)
@@ -50,7 +52,8 @@ def running_job() -> Iterator[None]:
     """Mark what runs inside as a worker's job (see `after_commit`)."""
     token = _in_job.set(True)
     try:
-        yield
+        with one_session():  # the job's emails share one SMTP session
+            yield
     finally:
         _in_job.reset(token)
 

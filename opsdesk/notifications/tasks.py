@@ -5,13 +5,14 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
 from opsdesk.accounts.services import system_user
+from opsdesk.core.mail import send_email
 from opsdesk.tickets.services import record_event
 
 from . import channels
@@ -35,8 +36,8 @@ def deliver_notification_email(notification_id: int) -> str:
         return "skipped"
     notification.email_attempts += 1
     try:
-        send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
-                  [notification.recipient.email])
+        send_email(EmailMessage(notification.subject, notification.body,
+                                settings.DEFAULT_FROM_EMAIL, [notification.recipient.email]))
     except OSError as exc:
         notification.email_status, notification.email_error = DeliveryStatus.FAILED, str(exc)
         notification.save(update_fields=["email_status", "email_error", "email_attempts"])

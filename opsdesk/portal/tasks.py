@@ -3,12 +3,13 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
 
 from opsdesk.accounts.models import Role, User
+from opsdesk.core.mail import send_email
 
 from .magic_link import MAX_AGE_SECONDS, link_path
 
@@ -26,5 +27,5 @@ def send_sign_in_link(user_id: int, next_url: str = "", language: str = "en") ->
     with translation.override(language):
         subject = render_to_string("portal/email/sign_in_subject.txt", context).strip()
         body = render_to_string("portal/email/sign_in_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    send_email(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
     return "sent"

@@ -132,3 +132,58 @@ def test_a_job_failing_unexpectedly_within_another_is_queued(
         _reply(ticket, agent, "We are on it.", django_capture_on_commit_callbacks)
     assert smtp.received == []
     assert _queued_jobs() == [("send_reply_email", False)]  # the worker tries it on its own
+
+
+def _expedite_tickets(agent, requester, count):
+    return [services.create_ticket(actor=agent, requester=requester, title=f"Exams fail {n}",
+                                   impact=services.Impact(affected_users=60, blocking=True)).pk
+            for n in range(count)]
+
+
+@pytest.mark.usefixtures("auto_notify")
+def test_the_emails_of_a_job_share_one_smtp_session(
+        agent, requester, manager, dev_team, smtp, django_capture_on_commit_callbacks):
+    from opsdesk.communications.tasks import fan_out_new_tickets
+    from opsdesk.core.jobs import running_job
+
+    ticket_ids = _expedite_tickets(agent, requester, 2)
+    with running_job(), django_capture_on_commit_callbacks(execute=True):
+        fan_out_new_tickets.call(ticket_ids=ticket_ids, actor_id=agent.pk)
+    assert len(smtp.received) == 6  # each ticket's ACK, manager notice and dev alert
+    assert len(smtp.sessions) == 1
+
+
+@pytest.mark.usefixtures("auto_notify")
+def test_a_job_whose_mail_server_hangs_up_tries_it_once_and_keeps_every_email(
+        agent, requester, manager, dev_team, smtp_hangs_up,
+        django_capture_on_commit_callbacks):
+    from opsdesk.communications.tasks import fan_out_new_tickets
+    from opsdesk.core.jobs import running_job
+    from opsdesk.notifications.models import Notification
+
+    ticket_ids = _expedite_tickets(agent, requester, 2)
+    with running_job(), django_capture_on_commit_callbacks(execute=True):
+        fan_out_new_tickets.call(ticket_ids=ticket_ids, actor_id=agent.pk)
+    assert smtp_hangs_up == [1]
+    assert sorted(_queued_jobs()) == [("deliver_notification_email", False)] * 4 + [
+        ("send_reply_email", True)] * 2  # each to be tried again
+    assert set(Message.objects.filter(template="ack").values_list(
+        "delivery_status", flat=True)) == {"pending"}
+    assert set(Notification.objects.values_list("email_status", flat=True)) == {"failed"}
+
+
+def test_an_email_failing_on_the_jobs_session_leaves_the_next_one_a_new_session(smtp):
+    import smtplib
+
+    from django.core.mail import EmailMessage
+
+    from opsdesk.core.mail import one_session, send_email
+
+    smtp.refused.add("gone@campus.example.edu.vn")
+    with one_session():
+        send_email(EmailMessage("First", "1", to=["ngoc.a.le@campus.example.edu.vn"]))
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            send_email(EmailMessage("Second", "2", to=["gone@campus.example.edu.vn"]))
+        send_email(EmailMessage("Third", "3", to=["ngoc.a.le@campus.example.edu.vn"]))
+    assert [m["Subject"] for m in smtp.messages] == ["First", "Third"]
+    assert len(smtp.sessions) == 2

@@ -4,8 +4,10 @@ import smtplib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
+
+from opsdesk.core.mail import send_email
 
 from ..models import Channel
 from .base import ChannelMessage, TransportError
@@ -25,7 +27,7 @@ def send(channel: Channel, message: ChannelMessage) -> None:
     if message.ticket is not None:
         body = f"{message.ticket['ref']} {message.ticket['title']}\n\n{body}"
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [channel.target])
+        send_email(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [channel.target]))
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         raise TransportError("the mail server refused the address",
