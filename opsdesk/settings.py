@@ -122,6 +122,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_bool("OPSDESK_DB_SERVER_BINDING", True):
+    # Parameters sent apart from the statement, so the statements a connection repeats are
+    # prepared once (psycopg, from the fifth use; Django leaves it off for the poolers
+    # that cannot keep them): off behind a transaction-pooling PgBouncer.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
