@@ -6,9 +6,9 @@ each email opens its own, as Django's email framework does.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -17,7 +17,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 @dataclass
 class _Session:
     backend: BaseEmailBackend | None = None
-    unreachable: OSError | None = field(default=None)  # the server could not be reached
+    unreachable: OSError | None = None  # the server could not be reached
 
 
 _session: ContextVar[_Session | None] = ContextVar("opsdesk_mail_session", default=None)
@@ -33,8 +33,7 @@ def one_session() -> Iterator[None]:
         yield
     finally:
         _session.reset(token)
-        if session.backend is not None:
-            session.backend.close()
+        _close(session)
 
 
 def send_email(email: EmailMessage) -> None:
@@ -57,6 +56,13 @@ def send_email(email: EmailMessage) -> None:
     try:
         email.send()
     except OSError:
-        session.backend.close()  # the next email starts a new session
-        session.backend = None
+        _close(session)  # the next email starts a new session
         raise
+
+
+def _close(session: _Session) -> None:
+    """End the session; what the server answers to QUIT no longer matters."""
+    backend, session.backend = session.backend, None
+    if backend is not None:
+        with suppress(OSError):
+            backend.close()
