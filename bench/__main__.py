@@ -10,6 +10,7 @@ BENCHMARKS = {
     "api-create": "bench.api_create",
     "duplicate-check": "bench.duplicate_check",
     "email-ingest": "bench.email_ingest",
+    "fan-out": "bench.fan_out",
     "login-recovery": "bench.login_recovery",
     "peer": "bench.peer",
     "sla-scan": "bench.sla_scan",
