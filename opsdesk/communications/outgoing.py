@@ -48,8 +48,9 @@ def queue_reply_email(message: Message) -> None:
         return
     if not recipients(message.ticket, message.author_id):
         return
-    Message.objects.filter(pk=message.pk).update(delivery_status=DeliveryStatus.PENDING)
-    after_commit(send_reply_email, message_id=message.pk)
+    message.delivery_status = DeliveryStatus.PENDING
+    Message.objects.filter(pk=message.pk).update(delivery_status=message.delivery_status)
+    after_commit(send_reply_email, message_id=message.pk, handing_over=message)
 
 
 def _thread_headers(ticket: Ticket) -> dict[str, str]:

@@ -8,6 +8,7 @@ from django_tasks import task
 
 from opsdesk.accounts.models import User
 from opsdesk.accounts.services import system_user
+from opsdesk.core.jobs import handed_over
 from opsdesk.tickets.models import DeliveryStatus, Message
 from opsdesk.tickets.services import record_event
 
@@ -19,8 +20,8 @@ logger = logging.getLogger("opsdesk.communications")
 @task()
 def send_reply_email(message_id: int) -> str:
     """Email a reply; on failure retry with back-off, then mark it failed on the ticket."""
-    message = Message.objects.select_related("ticket__requester", "author").filter(
-        pk=message_id).first()
+    message = handed_over(Message, message_id) or Message.objects.select_related(
+        "ticket__requester", "author").filter(pk=message_id).first()
     if message is None or message.delivery_status == DeliveryStatus.SENT:
         return "skipped"
     try:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from django.db import (
@@ -22,6 +22,7 @@ from django.db import (
     connections,
     transaction,
 )
+from django.db.models import Model
 from django_tasks.base import Task
 from django_tasks.signals import task_enqueued
 from django_tasks_db.management.commands.db_worker import Worker
@@ -33,6 +34,8 @@ from .mail import one_session
 logger = logging.getLogger("opsdesk.worker")
 CHANNEL = "opsdesk_jobs"
 _in_job: ContextVar[bool] = ContextVar("opsdesk_in_job", default=False)
+_handed_over: ContextVar[Model | None] = ContextVar("opsdesk_job_object", default=None)
+M = TypeVar("M", bound=Model)
 
 
 def announce_job(sender: Any, task_result: Any, **kwargs: Any) -> None:
@@ -58,22 +61,36 @@ def running_job() -> Iterator[None]:
         _in_job.reset(token)
 
 
-def after_commit(task: Task[Any, Any], **kwargs: Any) -> None:
+def after_commit(task: Task[Any, Any], *, handing_over: Model | None = None,
+                 **kwargs: Any) -> None:
     """Run a job once the current transaction commits: queued for the worker or, when this
     already is a worker's job, at once within it — the email a fan-out sends leaves without
-    another trip through the queue. One that fails unexpectedly there is queued instead."""
+    another trip through the queue. One that fails unexpectedly there is queued instead.
+
+    `handing_over`: the object the job would read by its id, as written here; run in place,
+    the job takes it (`handed_over`) instead of reading it again."""
     if _in_job.get():
-        transaction.on_commit(partial(_run_in_place, task, kwargs))
+        transaction.on_commit(partial(_run_in_place, task, kwargs, handing_over))
     else:
         transaction.on_commit(partial(task.enqueue, **kwargs))
 
 
-def _run_in_place(task: Task[Any, Any], kwargs: dict[str, Any]) -> None:
+def _run_in_place(task: Task[Any, Any], kwargs: dict[str, Any],
+                  handing_over: Model | None) -> None:
+    token = _handed_over.set(handing_over)
     try:
         task.call(**kwargs)
     except Exception:
         logger.exception("job %s failed within another job; queued instead", task.name)
         task.enqueue(**kwargs)
+    finally:
+        _handed_over.reset(token)
+
+
+def handed_over(model: type[M], pk: Any) -> M | None:
+    """The object handed to this job run in place (see `after_commit`), if it is this one."""
+    found = _handed_over.get()
+    return found if isinstance(found, model) and found.pk == pk else None
 
 
 def connect() -> None:

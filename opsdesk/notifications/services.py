@@ -43,7 +43,8 @@ def notify(
         for r in recipients
     )
     for notification in created:
-        after_commit(deliver_notification_email, notification_id=notification.pk)
+        after_commit(deliver_notification_email, notification_id=notification.pk,
+                     handing_over=notification)
     if own_channels is None:
         own_channels = Channel.objects.filter(user__in=recipients, enabled=True)
     send_to_channels(channels=own_channels, ticket=ticket, kind=kind, title=subject, body=body)

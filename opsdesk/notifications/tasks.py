@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from opsdesk.accounts.services import system_user
+from opsdesk.core.jobs import handed_over
 from opsdesk.core.mail import send_email
 from opsdesk.tickets.services import record_event
 
@@ -30,8 +31,8 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 @task()
 def deliver_notification_email(notification_id: int) -> str:
     """Email one notification to its recipient; the outcome is kept on the notification."""
-    notification = Notification.objects.select_related("recipient").filter(
-        pk=notification_id).first()
+    notification = handed_over(Notification, notification_id) or Notification.objects \
+        .select_related("recipient").filter(pk=notification_id).first()
     if notification is None or notification.email_status == DeliveryStatus.SENT:
         return "skipped"
     notification.email_attempts += 1

@@ -187,3 +187,41 @@ def test_an_email_failing_on_the_jobs_session_leaves_the_next_one_a_new_session(
         send_email(EmailMessage("Third", "3", to=["ngoc.a.le@campus.example.edu.vn"]))
     assert [m["Subject"] for m in smtp.messages] == ["First", "Third"]
     assert len(smtp.sessions) == 2
+
+
+def test_a_reply_emailed_within_the_job_is_not_read_again(
+        ticket, agent, smtp, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsdesk.core.jobs import running_job
+
+    with running_job():
+        with django_capture_on_commit_callbacks() as on_commit:
+            message = services.add_message(ticket=ticket, actor=agent, kind="reply",
+                                           body="We are on it.")
+        with CaptureQueriesContext(connection) as queries:
+            for callback in on_commit:
+                callback()
+    [(_, mail)] = smtp.received
+    assert body_of(mail).strip() == "We are on it."
+    assert not [q for q in queries if q["sql"].startswith("SELECT")
+                and 'FROM "tickets_message"' in q["sql"]]
+    message.refresh_from_db()
+    assert (message.delivery_status, message.delivery_attempts) == ("sent", 1)
+
+
+def test_a_job_run_in_place_reads_what_it_was_not_handed(
+        ticket, agent, smtp, django_capture_on_commit_callbacks):
+    """Handed another reply than the one it is for, the job emails its own, read by id."""
+    from opsdesk.communications.tasks import send_reply_email
+    from opsdesk.core.jobs import after_commit, running_job
+
+    first = _reply(ticket, agent, "First.", django_capture_on_commit_callbacks)
+    second = _reply(ticket, agent, "Second.", django_capture_on_commit_callbacks)
+    smtp.received.clear()
+    Message.objects.filter(pk=second.pk).update(delivery_status="pending")
+    with running_job(), django_capture_on_commit_callbacks(execute=True):
+        after_commit(send_reply_email, message_id=second.pk, handing_over=first)
+    [(_, mail)] = smtp.received
+    assert body_of(mail).strip() == "Second."

@@ -21,7 +21,7 @@ CREATE_BUDGET = 22  # measured 2026-12-02 (SQLite and PostgreSQL); lower it as c
 # ACK, manager notice, dev alert, and their three emails sent within the job (each was a job
 # of its own, re-reading what it sends, until 2026-12-02); first run, so with its loads.
 # A job of one ticket; tickets told together share their reads (communications/test_fanout).
-FAN_OUT_BUDGET = 40
+FAN_OUT_BUDGET = 36
 
 
 def payload(n: int, *, email: str | None = None) -> dict[str, Any]:
