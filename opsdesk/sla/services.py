@@ -118,9 +118,16 @@ def _cancel(clock: SlaClock, at: datetime, note: str) -> None:
 
 
 def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
-    rows = SlaClock.objects.select_for_update(of=("self",), no_key=True).filter(
-        ticket=ticket).select_related("policy__calendar")
-    return {c.target: c for c in rows}
+    """The ticket's clocks, locked; an enabled policy is the configured copy, its working
+    hours (holidays included) worked out already."""
+    policies = {policy.pk: policy for policy in enabled_policies()}
+    clocks: dict[str, SlaClock] = {}
+    for clock in SlaClock.objects.select_for_update(of=("self",), no_key=True).filter(
+            ticket=ticket):
+        if clock.policy_id in policies:
+            clock.policy = policies[clock.policy_id]
+        clocks[clock.target] = clock
+    return clocks
 
 
 def start_clocks(*, tickets: Sequence[tuple[Ticket, Iterable[str] | None]]) -> list[SlaClock]:

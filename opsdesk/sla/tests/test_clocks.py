@@ -146,6 +146,22 @@ def test_it_starts_the_update_clock_at_the_first_agent_reply(ticket_of_class, ag
                                                                  hcm(10, 14))
 
 
+def test_a_reply_reads_no_policy_or_holiday_for_its_clocks(ticket_of_class, agent, desk_time):
+    """The clocks take their enabled policy, working hours included, from the configuration
+    already read: a reply reads the clocks and nothing of their policy."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = ticket_of_class("expedite")
+    desk_time.move_to(hcm(10, 4))
+    with CaptureQueriesContext(connection) as queries:
+        reply(ticket, agent)
+    read = " ".join(q["sql"] for q in queries if q["sql"].startswith("SELECT"))
+    assert "sla_slaclock" in read
+    assert "sla_slapolicy" not in read and "sla_holiday" not in read
+    assert clock_of(ticket, "update").due_at == hcm(10, 14)
+
+
 def test_it_restarts_the_update_clock_with_each_agent_reply(ticket_of_class, agent, desk_time):
     ticket = ticket_of_class("expedite")
     desk_time.move_to(hcm(10, 4))
