@@ -10,7 +10,12 @@ from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import system_user
 from opsdesk.core.config_cache import cached_config
 from opsdesk.notifications.models import Channel
-from opsdesk.notifications.services import channels_for_team, notify, send_to_channels
+from opsdesk.notifications.services import (
+    channels_for_team,
+    managers_for,
+    notify,
+    send_to_channels,
+)
 from opsdesk.tickets.models import Message, MessageKind, Ticket
 from opsdesk.tickets.services import add_message, record_event
 
@@ -18,14 +23,6 @@ from .models import FanoutPolicy, TemplateKey
 from .rendering import render_many
 
 T = TypeVar("T")
-
-
-def managers_for(ticket: Ticket) -> list[User]:
-    """The managers of the ticket's team, or every manager."""
-    managers = User.objects.filter(role=Role.MANAGER, is_active=True)
-    if ticket.team is not None and managers.filter(teams=ticket.team).exists():
-        managers = managers.filter(teams=ticket.team)
-    return list(managers)
 
 
 class Recipients:

@@ -22,11 +22,16 @@ def people_to_alert(ticket: Ticket) -> list[User]:
     else:
         people = list(User.objects.filter(role=Role.AGENT, is_active=True))
     if ticket.cos == Cos.EXPEDITE:
-        managers = User.objects.filter(role=Role.MANAGER, is_active=True)
-        if ticket.team is not None and managers.filter(teams=ticket.team).exists():
-            managers = managers.filter(teams=ticket.team)
-        people += list(managers)
+        people += managers_for(ticket)
     return list({p.pk: p for p in people}.values())
+
+
+def managers_for(ticket: Ticket) -> list[User]:
+    """The managers of the ticket's team, or every manager."""
+    managers = User.objects.filter(role=Role.MANAGER, is_active=True)
+    if ticket.team is not None and managers.filter(teams=ticket.team).exists():
+        managers = managers.filter(teams=ticket.team)
+    return list(managers)
 
 
 def notify(
