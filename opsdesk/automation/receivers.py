@@ -33,9 +33,12 @@ def _saved(sender: Any, instance: Ticket, created: bool, update_fields: Any = No
         run_trigger(trigger=Trigger.TICKET_UPDATED, ticket=instance)
 
 
-def _message(sender: Any, ticket: Ticket, actor: Any, message: Any, **kwargs: Any) -> None:
-    if message.kind == MessageKind.REPLY and not actor.is_desk_staff:
-        run_trigger(trigger=Trigger.MESSAGE_RECEIVED, ticket=ticket, message=message)
+def _message(sender: Any, added: list[tuple[Ticket, Any]], actor: Any, **kwargs: Any) -> None:
+    if actor.is_desk_staff:
+        return
+    for ticket, message in added:
+        if message.kind == MessageKind.REPLY:
+            run_trigger(trigger=Trigger.MESSAGE_RECEIVED, ticket=ticket, message=message)
 
 
 def _warned(sender: Any, ticket: Ticket, clock: Any, **kwargs: Any) -> None:

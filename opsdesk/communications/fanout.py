@@ -1,6 +1,7 @@
 """The fan-out: when a ticket is classified, everyone its class concerns is told in one step."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -16,11 +17,12 @@ from opsdesk.notifications.services import (
     notify,
     send_to_channels,
 )
+from opsdesk.sla.models import SlaClock
 from opsdesk.tickets.models import Message, MessageKind, Ticket
-from opsdesk.tickets.services import add_message, record_event
+from opsdesk.tickets.services import MessageDraft, add_messages, event_message
 
 from .models import FanoutPolicy, TemplateKey
-from .rendering import render_many
+from .rendering import Rendered, render_many
 
 T = TypeVar("T")
 
@@ -113,47 +115,71 @@ def fan_out(*, ticket: Ticket, actor: User) -> list[str]:
     return fan_out_tickets(tickets=[ticket], actor=actor).get(ticket.pk, [])
 
 
-def fan_out_tickets(*, tickets: Sequence[Ticket], actor: User,
-                    locked: bool = False) -> dict[int, list[str]]:
-    """`fan_out` for tickets told together, reading what they share once; `locked`: the
-    caller holds their row locks already."""
+def fan_out_tickets(*, tickets: Sequence[Ticket], actor: User, locked: bool = False,
+                    clocks: Mapping[int, Sequence[SlaClock]] | None = None
+                    ) -> dict[int, list[str]]:
+    """`fan_out` for tickets told together, reading what they share once and writing their
+    ACKs and events together; `locked`: the caller holds their row locks already;
+    `clocks`: each ticket's SLA clocks, if the caller read them."""
     due = [ticket for ticket in tickets if has_fan_out(ticket)]
     sent = _sent_before(due)
+    tellings = [_Telling.of(ticket, answered=sent[ticket.pk][1],
+                            clocks=clocks.get(ticket.pk, ()) if clocks is not None else None)
+                for ticket in due if not sent[ticket.pk][0]]  # not announced already
     recipients = Recipients()
-    return {ticket.pk: _tell(ticket, actor=actor, answered=sent[ticket.pk][1],
-                             recipients=recipients, locked=locked)
-            for ticket in due if not sent[ticket.pk][0]}  # not announced already
-
-
-def _tell(ticket: Ticket, *, actor: User, answered: bool, recipients: Recipients,
-          locked: bool) -> list[str]:
-    policy = fanout_policies()[ticket.cos]
-    send_ack = policy.send_ack and not answered
-    rendered = render_many(ticket=ticket, keys=[  # all as the ticket was classified
-        key for key, wanted in ((TemplateKey.ACK, send_ack),
-                                (TemplateKey.MANAGER_NOTICE, policy.notify_managers),
-                                (TemplateKey.DEV_ALERT, policy.alert_team is not None)) if wanted])
-    told: list[str] = []
-    if send_ack:
-        ack = rendered[TemplateKey.ACK]
+    acks = [telling.ack_draft() for telling in tellings if telling.sends_ack]
+    if acks:
         author = actor if actor.role == Role.SYSTEM else recipients.system_user()
-        add_message(ticket=ticket, actor=author, kind=MessageKind.REPLY, body=ack.body,
-                    template=TemplateKey.ACK, subject=ack.subject, locked=locked)
-        told.append("requester (ACK)")
-    if policy.notify_managers:
-        notice = rendered[TemplateKey.MANAGER_NOTICE]
-        managers = recipients.managers(ticket)
-        notify(recipients=managers, ticket=ticket, kind="manager_notice",
-               subject=notice.subject, body=notice.body,
-               own_channels=recipients.own_channels(managers))
-        told.append("manager")
-    if policy.alert_team is not None:
-        alert = rendered[TemplateKey.DEV_ALERT]
-        alert_team(team=policy.alert_team, ticket=ticket, kind="dev_alert",
-                   subject=alert.subject, body=alert.body, recipients=recipients)
-        told.append(policy.alert_team.name)
-    if told:
-        record_event(ticket=ticket, actor=actor, event="fanout",
-                     body=f"Notified in parallel: {', '.join(told)}.",
-                     data={"notified": told, "cos": ticket.cos})
+        add_messages(actor=author, kind=MessageKind.REPLY, drafts=acks, locked=locked)
+    told = {telling.ticket.pk: telling.tell(recipients) for telling in tellings}
+    Message.objects.bulk_create(
+        event_message(ticket=telling.ticket, actor=actor, event="fanout",
+                      body=f"Notified in parallel: {', '.join(told[telling.ticket.pk])}.",
+                      data={"notified": told[telling.ticket.pk], "cos": telling.ticket.cos})
+        for telling in tellings if told[telling.ticket.pk])
     return told
+
+
+@dataclass(frozen=True)
+class _Telling:
+    """What one ticket's fan-out sends, rendered as the ticket was classified."""
+
+    ticket: Ticket
+    policy: FanoutPolicy
+    sends_ack: bool
+    rendered: dict[str, Rendered]
+
+    @classmethod
+    def of(cls, ticket: Ticket, *, answered: bool,
+           clocks: Sequence[SlaClock] | None) -> "_Telling":
+        policy = fanout_policies()[ticket.cos]
+        sends_ack = policy.send_ack and not answered
+        rendered = render_many(ticket=ticket, clocks=clocks, keys=[
+            key for key, wanted in ((TemplateKey.ACK, sends_ack),
+                                    (TemplateKey.MANAGER_NOTICE, policy.notify_managers),
+                                    (TemplateKey.DEV_ALERT, policy.alert_team is not None))
+            if wanted])
+        return cls(ticket, policy, sends_ack, rendered)
+
+    def ack_draft(self) -> MessageDraft:
+        ack = self.rendered[TemplateKey.ACK]
+        return MessageDraft(ticket=self.ticket, body=ack.body, template=TemplateKey.ACK,
+                            subject=ack.subject)
+
+    def tell(self, recipients: Recipients) -> list[str]:
+        """Tell managers and the team (the ACK is added for all the tickets at once)."""
+        ticket, policy = self.ticket, self.policy
+        told = ["requester (ACK)"] if self.sends_ack else []
+        if policy.notify_managers:
+            notice = self.rendered[TemplateKey.MANAGER_NOTICE]
+            managers = recipients.managers(ticket)
+            notify(recipients=managers, ticket=ticket, kind="manager_notice",
+                   subject=notice.subject, body=notice.body,
+                   own_channels=recipients.own_channels(managers))
+            told.append("manager")
+        if policy.alert_team is not None:
+            alert = self.rendered[TemplateKey.DEV_ALERT]
+            alert_team(team=policy.alert_team, ticket=ticket, kind="dev_alert",
+                       subject=alert.subject, body=alert.body, recipients=recipients)
+            told.append(policy.alert_team.name)
+        return told

@@ -1,6 +1,7 @@
 """Email of replies to the requester and followers. Notes are never emailed: only a
 message of kind `reply` is ever read here."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 from email.utils import make_msgid
 
@@ -40,17 +41,21 @@ def subject_for(message: Message) -> str:
     return subject if ticket.ref in subject else f"[{ticket.ref}] {subject}"
 
 
-def queue_reply_email(message: Message) -> None:
-    """Mark a reply for delivery and send it from the worker once committed."""
+def queue_reply_emails(messages: Sequence[Message]) -> None:
+    """Mark the replies that have someone to go to for delivery, and send each from the
+    worker once committed."""
     from .tasks import send_reply_email
 
-    if message.kind != MessageKind.REPLY or not message.author.is_desk_staff:
+    replies = [message for message in messages
+               if message.kind == MessageKind.REPLY and message.author.is_desk_staff
+               and recipients(message.ticket, message.author_id)]
+    if not replies:
         return
-    if not recipients(message.ticket, message.author_id):
-        return
-    message.delivery_status = DeliveryStatus.PENDING
-    Message.objects.filter(pk=message.pk).update(delivery_status=message.delivery_status)
-    after_commit(send_reply_email, message_id=message.pk, handing_over=message)
+    Message.objects.filter(pk__in=[reply.pk for reply in replies]) \
+        .update(delivery_status=DeliveryStatus.PENDING)
+    for reply in replies:
+        reply.delivery_status = DeliveryStatus.PENDING
+        after_commit(send_reply_email, message_id=reply.pk, handing_over=reply)
 
 
 def _thread_headers(ticket: Ticket) -> dict[str, str]:

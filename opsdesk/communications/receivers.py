@@ -12,11 +12,11 @@ from opsdesk.tickets.signals import NewTicket
 from .closeout import on_closed
 from .escalation_mail import send_escalation
 from .fanout import fan_out, has_fan_out
-from .outgoing import queue_reply_email
+from .outgoing import queue_reply_emails
 
 
-def _message(sender: Any, ticket: Ticket, message: Any, **kwargs: Any) -> None:
-    queue_reply_email(message)
+def _message(sender: Any, added: list[tuple[Ticket, Any]], **kwargs: Any) -> None:
+    queue_reply_emails([message for _, message in added])
 
 
 def _created(sender: Any, created: list[NewTicket], actor: Any, **kwargs: Any) -> None:

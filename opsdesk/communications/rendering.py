@@ -1,6 +1,6 @@
 """Fill a message template from a ticket: what the requester, a manager or a team reads."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,20 +79,21 @@ def rating_link(ticket: Ticket) -> str:
 
 
 def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
-                escalation: Escalation | None = None) -> dict[str, Any]:
+                escalation: Escalation | None = None,
+                clocks: Iterable[SlaClock] | None = None) -> dict[str, Any]:
     """The variables a template may use; those that need the database are read only when
-    the template uses them."""
+    the template uses them (the ticket's SLA clocks: unless given)."""
     zone = ZoneInfo(ticket.requester.time_zone or settings.TIME_ZONE)
     latest: Any = escalation if escalation is not None else SimpleLazyObject(
         lambda: ticket.escalations.order_by("-created_at").first())
     person = agent if agent is not None and agent.role != Role.SYSTEM else ticket.assignee
 
     groups: Any = SimpleLazyObject(lambda: list(ticket.impact_groups.all()))
-    clocks: Any = SimpleLazyObject(lambda: {c.target: c for c in
-                                            SlaClock.objects.filter(ticket=ticket)})
+    by_target: Any = SimpleLazyObject(lambda: {c.target: c for c in (
+        clocks if clocks is not None else SlaClock.objects.filter(ticket=ticket))})
 
     def due(target: str) -> Callable[[], str]:
-        return lambda: _when(clocks[target].due_at if target in clocks else None, zone)
+        return lambda: _when(by_target[target].due_at if target in by_target else None, zone)
 
     return {
         "ref": ticket.ref, "title": ticket.title,
@@ -107,7 +108,7 @@ def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
         "root_cause": ticket.root_cause, "resolution": ticket.resolution,
         "escalation": latest,
         "escalation_team": lambda: latest.team.name if latest else "",
-        "next_update_at": lambda: _when(_next_update(ticket, clocks), zone),
+        "next_update_at": lambda: _when(_next_update(ticket, by_target), zone),
         "ack_due": due(Target.ACK),
         "resolve_due": due(Target.RESOLVE),
         "rating_link": lambda: rating_link(ticket),
@@ -122,14 +123,17 @@ def render(*, key: str, ticket: Ticket, language: str | None = None, agent: User
     return _fill(template, context)
 
 
-def render_many(*, keys: Sequence[str], ticket: Ticket) -> dict[str, Rendered]:
-    """Render several templates for this ticket as it is now, reading its data once."""
+def render_many(*, keys: Sequence[str], ticket: Ticket,
+                clocks: Iterable[SlaClock] | None = None) -> dict[str, Rendered]:
+    """Render several templates for this ticket as it is now, reading its data once (its
+    SLA clocks: unless given)."""
     contexts: dict[str, dict[str, Any]] = {}
     rendered: dict[str, Rendered] = {}
     for key in keys:
         template = template_for(key=key, language=ticket.language, cos=ticket.cos)
         if template.language not in contexts:
-            contexts[template.language] = context_for(ticket, language=template.language)
+            contexts[template.language] = context_for(ticket, language=template.language,
+                                                      clocks=clocks)
         rendered[key] = _fill(template, contexts[template.language])
     return rendered
 

@@ -93,6 +93,7 @@ def fan_out_new_ticket(ticket_id: int, actor_id: int) -> str:
 
 
 def _fan_out_new(ticket_ids: list[int], actor: User) -> list[str]:
+    from opsdesk.sla.models import SlaClock
     from opsdesk.tickets.models import Ticket
 
     from .fanout import fan_out_tickets
@@ -103,7 +104,10 @@ def _fan_out_new(ticket_ids: list[int], actor: User) -> list[str]:
             .select_related("requester").prefetch_related("impact_groups", "followers")
             .filter(pk__in=ticket_ids).order_by("pk"))  # the tickets only (see lock_ticket)
         open_ones = [ticket for ticket in tickets if ticket.is_open]
-        told = fan_out_tickets(tickets=open_ones, actor=actor, locked=True)
+        clocks: dict[int, list[SlaClock]] = {ticket.pk: [] for ticket in open_ones}
+        for clock in SlaClock.objects.filter(ticket__in=open_ones):
+            clocks[clock.ticket_id].append(clock)
+        told = fan_out_tickets(tickets=open_ones, actor=actor, locked=True, clocks=clocks)
     open_pks = {ticket.pk for ticket in open_ones}
     return [", ".join(told.get(pk, [])) or ("nobody" if pk in open_pks else "skipped")
             for pk in ticket_ids]

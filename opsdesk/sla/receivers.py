@@ -23,8 +23,8 @@ def _created(sender: Any, created: list[NewTicket], **kwargs: Any) -> None:
     services.start_clocks(tickets=[(new.ticket, new.tags) for new in created])
 
 
-def _message(sender: Any, ticket: Ticket, message: Any, **kwargs: Any) -> None:
-    services.on_reply(ticket=ticket, message=message)
+def _message(sender: Any, added: list[tuple[Ticket, Any]], **kwargs: Any) -> None:
+    services.on_replies(added=added)
 
 
 def _stage(sender: Any, ticket: Ticket, previous: str, **kwargs: Any) -> None:

@@ -1,6 +1,7 @@
 """SLA clocks: start them, meet them, pause and resume them, re-time them, fire them."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.utils import timezone
@@ -50,6 +51,43 @@ def record_clock_event(clock: SlaClock, kind: str, at: datetime, note: str = "")
     _event(clock, kind, at, note).save()
 
 
+CLOCK_FIELDS = ("policy", "status", "started_at", "due_at", "warn_at", "warned_at", "met_at",
+                "breached_at", "paused_at", "remaining_seconds")
+
+
+class _Writes:
+    """The clocks started and changed, and the SLA events, of one step: stored together at
+    its end (three statements however many tickets it touched). The changed clocks are
+    those the step read under their row locks, so each is written whole."""
+
+    def __init__(self) -> None:
+        self.started: list[SlaClock] = []
+        self.changed: dict[int, SlaClock] = {}
+        self.events: list[SlaEvent] = []
+
+    def start(self, clock: SlaClock) -> None:
+        self.started.append(clock)
+
+    def save(self, clock: SlaClock) -> None:
+        if clock.pk is not None:  # a clock started in this step is inserted as it ends up
+            self.changed[clock.pk] = clock
+
+    def event(self, clock: SlaClock, kind: str, at: datetime, note: str = "") -> None:
+        self.events.append(_event(clock, kind, at, note))
+
+    def store(self) -> None:
+        SlaClock.objects.bulk_create(self.started)
+        SlaClock.objects.bulk_update(list(self.changed.values()), CLOCK_FIELDS)
+        SlaEvent.objects.bulk_create(self.events)
+
+
+@contextmanager
+def _writing() -> Iterator[_Writes]:
+    writes = _Writes()
+    yield writes
+    writes.store()
+
+
 def _due(policy: SlaPolicy, hours: WorkingHours, target: str, start: datetime,
          ticket: Ticket) -> datetime | None:
     if target == Target.RESOLVE and policy.resolve_by_due_date and ticket.due_at:
@@ -72,12 +110,13 @@ def _new_clock(ticket: Ticket, policy: SlaPolicy, target: str,
                     warn_at=_warn_at(policy, hours, start, due))
 
 
-def _start(ticket: Ticket, policy: SlaPolicy, target: str, start: datetime) -> SlaClock | None:
+def _start(writes: _Writes, ticket: Ticket, policy: SlaPolicy, target: str,
+           start: datetime) -> SlaClock | None:
     clock = _new_clock(ticket, policy, target, start)
     if clock is None:
         return None
-    clock.save()
-    record_clock_event(clock, SlaEventKind.STARTED, timezone.now())
+    writes.start(clock)
+    writes.event(clock, SlaEventKind.STARTED, timezone.now())
     return clock
 
 
@@ -98,35 +137,42 @@ def _judge(clock: SlaClock, at: datetime) -> str:
     return SlaEventKind.BREACHED if late else SlaEventKind.MET
 
 
-def _finish(clock: SlaClock, at: datetime) -> None:
+def _finish(writes: _Writes, clock: SlaClock, at: datetime) -> None:
     kind = _judge(clock, at)
-    clock.save()
-    record_clock_event(clock, kind, at)
+    writes.save(clock)
+    writes.event(clock, kind, at)
 
 
-def _satisfied_late(clock: SlaClock, at: datetime) -> None:
+def _satisfied_late(writes: _Writes, clock: SlaClock, at: datetime) -> None:
     """Note when a clock already breached (by the timers) was finally satisfied."""
     if clock.status == ClockStatus.BREACHED and clock.met_at is None:
         clock.met_at = at
-        clock.save(update_fields=["met_at"])
+        writes.save(clock)
 
 
-def _cancel(clock: SlaClock, at: datetime, note: str) -> None:
+def _cancel(writes: _Writes, clock: SlaClock, at: datetime, note: str) -> None:
     clock.status = ClockStatus.CANCELLED
-    clock.save(update_fields=["status"])
-    record_clock_event(clock, SlaEventKind.CANCELLED, at, note)
+    writes.save(clock)
+    writes.event(clock, SlaEventKind.CANCELLED, at, note)
 
 
 def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
-    """The ticket's clocks, locked; an enabled policy is the configured copy, its working
-    hours (holidays included) worked out already."""
+    """The ticket's clocks, locked (see _clocks_of)."""
+    return _clocks_of([ticket]).get(ticket.pk, {})
+
+
+def _clocks_of(tickets: Sequence[Ticket]) -> dict[int, dict[str, SlaClock]]:
+    """Each ticket's clocks by target, locked in one read; an enabled policy is the
+    configured copy, its working hours (holidays included) worked out already."""
     policies = {policy.pk: policy for policy in enabled_policies()}
-    clocks: dict[str, SlaClock] = {}
+    by_pk = {ticket.pk: ticket for ticket in tickets}
+    clocks: dict[int, dict[str, SlaClock]] = {}
     for clock in SlaClock.objects.select_for_update(of=("self",), no_key=True).filter(
-            ticket=ticket):
+            ticket__in=list(by_pk)).order_by("pk"):
         if clock.policy_id in policies:
             clock.policy = policies[clock.policy_id]
-        clocks[clock.target] = clock
+        clock.ticket = by_pk[clock.ticket_id]
+        clocks.setdefault(clock.ticket_id, {})[clock.target] = clock
     return clocks
 
 
@@ -153,17 +199,26 @@ def start_clocks(*, tickets: Sequence[tuple[Ticket, Iterable[str] | None]]) -> l
     return clocks
 
 
-def on_reply(*, ticket: Ticket, message: Message) -> None:
-    """A reply from desk staff meets ack and the current update period; notes never do."""
-    if message.kind != MessageKind.REPLY or not message.author.is_desk_staff:
+def on_replies(*, added: Sequence[tuple[Ticket, Message]]) -> None:
+    """Replies from desk staff meet ack and the current update period; notes never do. The
+    tickets' clocks are read and written together."""
+    replies = [(ticket, message) for ticket, message in added
+               if message.kind == MessageKind.REPLY and message.author.is_desk_staff]
+    if not replies:
         return
-    now = message.created_at
-    clocks = _clocks(ticket)
+    clocks = _clocks_of([ticket for ticket, _ in replies])
+    with _writing() as writes:
+        for ticket, message in replies:
+            _on_reply(writes, ticket, clocks.setdefault(ticket.pk, {}), message.created_at)
+
+
+def _on_reply(writes: _Writes, ticket: Ticket, clocks: dict[str, SlaClock],
+              now: datetime) -> None:
     ack = clocks.get(Target.ACK)
     if ack is not None and ack.status in ACTIVE:
-        _finish(ack, now)
+        _finish(writes, ack, now)
     elif ack is not None:
-        _satisfied_late(ack, now)
+        _satisfied_late(writes, ack, now)
     if not ticket.is_open:
         return
     update = clocks.get(Target.UPDATE)
@@ -171,96 +226,105 @@ def on_reply(*, ticket: Ticket, message: Message) -> None:
     if policy is None:
         return
     if update is None:
-        update = _start(ticket, policy, Target.UPDATE, now)
+        update = _start(writes, ticket, policy, Target.UPDATE, now)
+        if update is not None:
+            clocks[Target.UPDATE] = update
     elif update.status == ClockStatus.PAUSED:
         update.remaining_seconds = (policy.minutes_for(Target.UPDATE) or 0) * 60
-        update.save(update_fields=["remaining_seconds"])
+        writes.save(update)
     elif update.status in (ClockStatus.RUNNING, ClockStatus.BREACHED):
-        _next_update_period(update, policy, now)
+        _next_update_period(writes, update, policy, now)
     if update is not None:
-        _pause_or_resume(ticket, update, policy, now)
+        _pause_or_resume(writes, ticket, update, policy, now)
 
 
-def _next_update_period(clock: SlaClock, policy: SlaPolicy, now: datetime, *,
-                        judge: bool = True) -> None:
+def _next_update_period(writes: _Writes, clock: SlaClock, policy: SlaPolicy, now: datetime,
+                        *, judge: bool = True) -> None:
     """Close the current update period at this reply (unless told not to judge it, as when
     a finished ticket is reopened) and start the next one."""
     in_time = clock.status == ClockStatus.RUNNING and clock.due_at and now <= clock.due_at
     if judge and in_time:
-        record_clock_event(clock, SlaEventKind.MET, now)
+        writes.event(clock, SlaEventKind.MET, now)
     elif judge and clock.breached_at is None:
         clock.breached_at = now
-        record_clock_event(clock, SlaEventKind.BREACHED, now)
+        writes.event(clock, SlaEventKind.BREACHED, now)
     hours = policy.working_hours()
     due = _due(policy, hours, Target.UPDATE, now, clock.ticket)
     if due is None:
         return
     clock.status, clock.started_at, clock.due_at = ClockStatus.RUNNING, now, due
     clock.warn_at, clock.warned_at, clock.met_at = _warn_at(policy, hours, now, due), None, None
-    clock.save()
-    record_clock_event(clock, SlaEventKind.STARTED, now)
+    writes.save(clock)
+    writes.event(clock, SlaEventKind.STARTED, now)
 
 
 def on_stage(*, ticket: Ticket, previous: str) -> None:
     """Stage changes start, pause, resume, stop or cancel clocks."""
+    with _writing() as writes:
+        _on_stage(writes, ticket, previous)
+
+
+def _on_stage(writes: _Writes, ticket: Ticket, previous: str) -> None:
     now = timezone.now()
     clocks = _clocks(ticket)
     if ticket.stage == Stage.CANCELLED:
         for clock in clocks.values():
             if clock.status in ACTIVE:
-                _cancel(clock, now, "ticket cancelled")
+                _cancel(writes, clock, now, "ticket cancelled")
         return
     if ticket.stage in (Stage.RESOLVED, Stage.CLOSED):
-        _stop_on_resolve(ticket, clocks, now)
+        _stop_on_resolve(writes, ticket, clocks, now)
         return
     policy = policy_for(ticket)
     if previous == Stage.RESOLVED:
-        _reopen(ticket, clocks, policy, now)
+        _reopen(writes, clocks, policy, now)
     if ticket.stage == Stage.IN_PROGRESS and Target.ESCALATION not in clocks and policy \
             and not ticket.escalations.exists():
-        _start(ticket, policy, Target.ESCALATION, now)
+        _start(writes, ticket, policy, Target.ESCALATION, now)
     update = clocks.get(Target.UPDATE)
     if update is not None and update.policy is not None:
-        _pause_or_resume(ticket, update, update.policy, now)
+        _pause_or_resume(writes, ticket, update, update.policy, now)
 
 
-def _stop_on_resolve(ticket: Ticket, clocks: dict[str, SlaClock], now: datetime) -> None:
+def _stop_on_resolve(writes: _Writes, ticket: Ticket, clocks: dict[str, SlaClock],
+                     now: datetime) -> None:
     for target, clock in clocks.items():
         if clock.status not in ACTIVE:
             if target in STOPPED_BY_RESOLVING:
-                _satisfied_late(clock, now)
+                _satisfied_late(writes, clock, now)
             continue
         if target in STOPPED_BY_RESOLVING:
-            _finish(clock, now)
+            _finish(writes, clock, now)
         elif ticket.stage == Stage.CLOSED:
             # Closed without the first reply: late is a breach, otherwise nothing was owed.
             if clock.due_at and now > clock.due_at:
-                _finish(clock, now)
+                _finish(writes, clock, now)
             else:
-                _cancel(clock, now, "closed before it was due")
+                _cancel(writes, clock, now, "closed before it was due")
 
 
-def _reopen(ticket: Ticket, clocks: dict[str, SlaClock], policy: SlaPolicy | None,
+def _reopen(writes: _Writes, clocks: dict[str, SlaClock], policy: SlaPolicy | None,
             now: datetime) -> None:
     resolve = clocks.get(Target.RESOLVE)
     if resolve is not None and resolve.status in (ClockStatus.MET, ClockStatus.BREACHED):
         resolve.status = ClockStatus.BREACHED if resolve.breached_at else ClockStatus.RUNNING
         resolve.met_at = None
-        resolve.save()
-        record_clock_event(resolve, SlaEventKind.RESUMED, now, "ticket reopened")
+        writes.save(resolve)
+        writes.event(resolve, SlaEventKind.RESUMED, now, "ticket reopened")
     update = clocks.get(Target.UPDATE)
     if update is not None and policy is not None and update.status != ClockStatus.CANCELLED:
-        _next_update_period(update, policy, now, judge=False)
+        _next_update_period(writes, update, policy, now, judge=False)
 
 
-def _pause_or_resume(ticket: Ticket, clock: SlaClock, policy: SlaPolicy, now: datetime) -> None:
+def _pause_or_resume(writes: _Writes, ticket: Ticket, clock: SlaClock, policy: SlaPolicy,
+                     now: datetime) -> None:
     pausing = ticket.stage == Stage.WAITING and policy.pauses_update_on(ticket.waiting_reason)
     hours = policy.working_hours()
     if pausing and clock.status == ClockStatus.RUNNING and clock.due_at:
         clock.remaining_seconds = hours.between(now, clock.due_at)
         clock.status, clock.paused_at = ClockStatus.PAUSED, now
-        clock.save()
-        record_clock_event(clock, SlaEventKind.PAUSED, now, f"waiting on {ticket.waiting_reason}")
+        writes.save(clock)
+        writes.event(clock, SlaEventKind.PAUSED, now, f"waiting on {ticket.waiting_reason}")
     elif not pausing and clock.status == ClockStatus.PAUSED:
         remaining = clock.remaining_seconds or 0.0
         target = (policy.minutes_for(Target.UPDATE) or 0) * 60
@@ -268,15 +332,16 @@ def _pause_or_resume(ticket: Ticket, clock: SlaClock, policy: SlaPolicy, now: da
         before_due = target * (100 - policy.warn_at_percent) / 100
         clock.warn_at = hours.add(now, max(0.0, remaining - before_due))
         clock.status, clock.paused_at, clock.remaining_seconds = ClockStatus.RUNNING, None, None
-        clock.save()
-        record_clock_event(clock, SlaEventKind.RESUMED, now)
+        writes.save(clock)
+        writes.event(clock, SlaEventKind.RESUMED, now)
 
 
 def on_escalated(*, ticket: Ticket, at: datetime) -> None:
     """An escalation meets the escalation clock."""
     clock = _clocks(ticket).get(Target.ESCALATION)
     if clock is not None and clock.status in ACTIVE:
-        _finish(clock, at)
+        with _writing() as writes:
+            _finish(writes, clock, at)
 
 
 def due_summary(ticket: Ticket) -> str:
@@ -294,6 +359,13 @@ def retime(*, ticket: Ticket) -> str:
     now = timezone.now()
     policy = policy_for(ticket)
     clocks = _clocks(ticket)
+    with _writing() as writes:
+        _retime(writes, ticket, clocks, policy, now)
+    return due_summary(ticket)
+
+
+def _retime(writes: _Writes, ticket: Ticket, clocks: dict[str, SlaClock],
+            policy: SlaPolicy | None, now: datetime) -> None:
     for target in Target.values:
         clock = clocks.get(target)
         applies = policy is not None and (
@@ -302,12 +374,11 @@ def retime(*, ticket: Ticket) -> str:
         )
         if clock is not None and clock.status in ACTIVE:
             if policy is None or not applies:
-                _cancel(clock, now, f"no {target} target for {ticket.get_cos_display()}")
+                _cancel(writes, clock, now, f"no {target} target for {ticket.get_cos_display()}")
             else:
-                _retime_clock(ticket, clock, policy, now)
+                _retime_clock(writes, ticket, clock, policy, now)
         elif clock is None and policy is not None and applies:
-            _start_missing(ticket, policy, target)
-    return due_summary(ticket)
+            _start_missing(writes, ticket, policy, target)
 
 
 def _used_seconds(clock: SlaClock, now: datetime) -> float:
@@ -324,7 +395,8 @@ def _used_seconds(clock: SlaClock, now: datetime) -> float:
     return target + hours.between(clock.due_at, now)
 
 
-def _retime_clock(ticket: Ticket, clock: SlaClock, policy: SlaPolicy, now: datetime) -> None:
+def _retime_clock(writes: _Writes, ticket: Ticket, clock: SlaClock, policy: SlaPolicy,
+                  now: datetime) -> None:
     hours = policy.working_hours()
     if clock.target == Target.UPDATE:
         # An update period may have paused: carry over the time used, not the wall time.
@@ -340,11 +412,11 @@ def _retime_clock(ticket: Ticket, clock: SlaClock, policy: SlaPolicy, now: datet
         assert due is not None
         clock.due_at, clock.warn_at = due, _warn_at(policy, hours, clock.started_at, due)
     clock.policy = policy
-    clock.save()
-    record_clock_event(clock, SlaEventKind.RETIMED, now, f"policy {policy.name}")
+    writes.save(clock)
+    writes.event(clock, SlaEventKind.RETIMED, now, f"policy {policy.name}")
 
 
-def _start_missing(ticket: Ticket, policy: SlaPolicy, target: str) -> None:
+def _start_missing(writes: _Writes, ticket: Ticket, policy: SlaPolicy, target: str) -> None:
     """Start a clock the old class did not have, from when it would have started."""
     replies = Message.objects.filter(ticket=ticket, kind=MessageKind.REPLY,
                                      author__role__in=STAFF_ROLES)
@@ -352,11 +424,11 @@ def _start_missing(ticket: Ticket, policy: SlaPolicy, target: str) -> None:
     from_receipt = (target == Target.ACK and last_reply is None) or (
         target == Target.RESOLVE and ticket.is_open)
     if from_receipt:
-        _start(ticket, policy, target, ticket.received_at)
+        _start(writes, ticket, policy, target, ticket.received_at)
     elif target == Target.UPDATE and ticket.is_open and last_reply is not None:
-        clock = _start(ticket, policy, target, last_reply)
+        clock = _start(writes, ticket, policy, target, last_reply)
         if clock is not None:
-            _pause_or_resume(ticket, clock, policy, timezone.now())
+            _pause_or_resume(writes, ticket, clock, policy, timezone.now())
     elif target == Target.ESCALATION and ticket.stage in (Stage.IN_PROGRESS, Stage.WAITING) \
             and not ticket.escalations.exists():
-        _start(ticket, policy, target, timezone.now())
+        _start(writes, ticket, policy, target, timezone.now())

@@ -58,10 +58,17 @@ def record_event(
     *, ticket: Ticket, actor: User, event: str, body: str, data: dict[str, Any] | None = None
 ) -> Message:
     """Add a system event to the ticket's timeline, naming who or what caused it."""
-    return Message.objects.create(
-        ticket=ticket, kind=MessageKind.EVENT, author=actor, event=event, body=body,
-        data=data or {}, public=event in PUBLIC_EVENTS,
-    )
+    message = event_message(ticket=ticket, actor=actor, event=event, body=body, data=data)
+    message.save()
+    return message
+
+
+def event_message(
+    *, ticket: Ticket, actor: User, event: str, body: str, data: dict[str, Any] | None = None
+) -> Message:
+    """A system event for the ticket's timeline, unsaved (to store several together)."""
+    return Message(ticket=ticket, kind=MessageKind.EVENT, author=actor, event=event, body=body,
+                   data=data or {}, public=event in PUBLIC_EVENTS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,11 +176,10 @@ def _store_labels(ticket: Ticket, draft: TicketDraft, tag_objs: list[Tag]) -> Ne
 
 
 def _created_event(ticket: Ticket, actor: User) -> Message:
-    return Message(
-        ticket=ticket, kind=MessageKind.EVENT, author=actor, event="created",
+    return event_message(
+        ticket=ticket, actor=actor, event="created",
         body=f"Ticket {ticket.ref} created ({ticket.get_channel_display()}).",
         data={"cos": ticket.cos, "cos_rationale": ticket.cos_rationale},
-        public="created" in PUBLIC_EVENTS,
     )
 
 
@@ -193,8 +199,15 @@ def lock_ticket(*, ticket: Ticket, version: int | None) -> Ticket:
 
 def touch_ticket(ticket: Ticket) -> None:
     """Mark the ticket as active now; its fields (and so its version) are unchanged."""
-    ticket.updated_at = timezone.now()
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
+    touch_tickets([ticket])
+
+
+def touch_tickets(tickets: Sequence[Ticket]) -> None:
+    """`touch_ticket` for several tickets, in one statement."""
+    now = timezone.now()
+    for ticket in tickets:
+        ticket.updated_at = now
+    Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets]).update(updated_at=now)
 
 
 def bump_version(ticket: Ticket, fields: list[str]) -> None:
@@ -401,6 +414,16 @@ def _tags_for(names: Iterable[str]) -> list[Tag]:
     return [existing[k] for k in wanted]
 
 
+@dataclass(frozen=True, kw_only=True)
+class MessageDraft:
+    """One message to add: what `add_message` takes, but the actor and the kind."""
+
+    ticket: Ticket
+    body: str
+    template: str = ""
+    subject: str = ""
+
+
 def add_message(
     *, ticket: Ticket, actor: User, kind: str, body: str, template: str = "", subject: str = "",
     locked: bool = False,
@@ -408,22 +431,32 @@ def add_message(
     """Add a note (internal) or a reply (to the requester and followers) to the timeline;
     a reply rendered from a template keeps the subject rendered with it, for its email.
     `locked`: the caller read `ticket` under its row lock in the open transaction."""
+    draft = MessageDraft(ticket=ticket, body=body, template=template, subject=subject)
+    return add_messages(actor=actor, kind=kind, drafts=[draft], locked=locked)[0]
+
+
+def add_messages(*, actor: User, kind: str, drafts: Sequence[MessageDraft],
+                 locked: bool = False) -> list[Message]:
+    """`add_message` for several tickets at once: one insert, one touch, one
+    `message_added` signal; any invalid draft adds none."""
     if kind not in (MessageKind.NOTE, MessageKind.REPLY):
         raise InvalidInput("A message is a note or a reply.", fields={"kind": "note or reply"})
-    if not body.strip():
+    if any(not draft.body.strip() for draft in drafts):
         raise InvalidInput("A message needs a body.", fields={"body": "required"})
     if actor.is_requester and kind == MessageKind.NOTE:
         raise Forbidden("Requesters cannot write internal notes.")
     with transaction.atomic():
-        if not locked:
-            ticket = lock_ticket(ticket=ticket, version=None)
-        message = Message.objects.create(
-            ticket=ticket, kind=kind, author=actor, body=body, template=template,
-            public=kind == MessageKind.REPLY, data={"subject": subject} if subject else {},
-        )
-        touch_ticket(ticket)
-        signals.message_added.send(Ticket, ticket=ticket, actor=actor, message=message)
-    return message
+        tickets = [draft.ticket if locked else lock_ticket(ticket=draft.ticket, version=None)
+                   for draft in drafts]
+        messages = Message.objects.bulk_create([
+            Message(ticket=ticket, kind=kind, author=actor, body=draft.body,
+                    template=draft.template, public=kind == MessageKind.REPLY,
+                    data={"subject": draft.subject} if draft.subject else {})
+            for ticket, draft in zip(tickets, drafts, strict=True)])
+        touch_tickets(tickets)
+        signals.message_added.send(Ticket, actor=actor, added=list(zip(tickets, messages,
+                                                                       strict=True)))
+    return messages
 
 
 def visible_messages(*, ticket: Ticket, viewer: User) -> Any:

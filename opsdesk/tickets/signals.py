@@ -27,7 +27,7 @@ tickets_created = Signal()
 stage_changed = Signal()
 # kwargs: ticket, actor, previous
 cos_changed = Signal()
-# kwargs: ticket, actor, message
+# kwargs: added (a list of (ticket, message), one or more, in the order added), actor
 message_added = Signal()
 # kwargs: ticket, actor, escalation
 escalated = Signal()

@@ -207,3 +207,30 @@ def test_tickets_told_together_read_who_to_tell_once(agent, requester, manager, 
         told = fan_out_new_tickets.call(ticket_ids=ids, actor_id=agent.pk)
     assert told.count("manager") == 10
     assert len(together) / 10 < len(alone) / 2
+
+
+def test_tickets_told_together_have_their_acks_clocks_and_events_written_together(
+        agent, requester, manager, dev_team):
+    """A job of ten writes the ACKs, what they do to the SLA clocks and the fan-out events
+    in as many statements as a job of one."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsdesk.communications.tasks import fan_out_new_tickets
+    from opsdesk.sla.models import SlaClock
+
+    def writes(count: int) -> list[tuple[str, str]]:
+        ids = [services.create_ticket(actor=agent, requester=requester, title=f"Exams {n}",
+                                      impact=Impact(affected_users=60, blocking=True)).pk
+               for n in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            fan_out_new_tickets.call(ticket_ids=ids, actor_id=agent.pk)
+        assert SlaClock.objects.filter(ticket__in=ids, target="ack", status="met").count() \
+            == count
+        return sorted(m.groups() for q in queries if (m := re.match(
+            r'(INSERT|UPDATE)\W.*?"(tickets_message|tickets_ticket|sla_\w+)"', q["sql"])))
+
+    writes(1)  # caches warm
+    assert writes(10) == writes(1) != []

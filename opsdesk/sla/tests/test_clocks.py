@@ -2,6 +2,7 @@
 re-classified (DESIGN §2, "SLA clock"). Times are local to the desk (Asia/Ho_Chi_Minh)
 and the clock is frozen; nothing here runs the timers unless it says so."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -160,6 +161,41 @@ def test_a_reply_reads_no_policy_or_holiday_for_its_clocks(ticket_of_class, agen
     assert "sla_slaclock" in read
     assert "sla_slapolicy" not in read and "sla_holiday" not in read
     assert clock_of(ticket, "update").due_at == hcm(10, 14)
+
+
+def test_replies_added_together_meet_each_tickets_clocks_in_three_writes(
+        ticket_of_class, agent, requester, desk_time):
+    """Replies to several tickets at once (a fan-out's ACKs) do to each ticket's clocks what
+    a reply alone does — a late one breaches, a requester's meets nothing — with the clocks
+    read once and written in one insert, one update and one insert of events."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsdesk.tickets.services import MessageDraft, add_messages
+
+    early, standard = ticket_of_class("expedite"), ticket_of_class("standard")
+    late = ticket_of_class("expedite", received_at=hcm(9, 50))
+    asked = ticket_of_class("expedite")
+    desk_time.move_to(hcm(10, 4))
+    with CaptureQueriesContext(connection) as queries:
+        add_messages(actor=agent, kind="reply", drafts=[
+            MessageDraft(ticket=t, body="We are on it.") for t in (early, standard, late)])
+    add_messages(actor=requester, kind="reply", drafts=[MessageDraft(ticket=asked,
+                                                                     body="Any news?")])
+
+    assert [(clock_of(t, "ack").status, clock_of(t, "ack").met_at) for t in
+            (early, standard, late)] == [("met", hcm(10, 4)), ("met", hcm(10, 4)),
+                                         ("breached", hcm(10, 4))]
+    assert [clock_of(t, "update").due_at for t in (early, standard, late)] == [
+        hcm(10, 14), hcm(10, 4, day=THURSDAY), hcm(10, 14)]
+    assert event_kinds(early, "ack") == ["started", "met"]
+    assert event_kinds(late, "ack") == ["started", "breached"]
+    assert event_kinds(standard, "update") == ["started"]
+    assert statuses(asked) == {"intake": "met", "ack": "running", "resolve": "running"}
+    touched = [m.groups() for q in queries if (m := re.match(r'(\w+)\W.*?"(sla_\w+)"', q["sql"]))]
+    assert sorted(touched) == [
+        ("INSERT", "sla_slaclock"), ("INSERT", "sla_slaevent"), ("SELECT", "sla_slaclock"),
+        ("UPDATE", "sla_slaclock")]
 
 
 def test_it_restarts_the_update_clock_with_each_agent_reply(ticket_of_class, agent, desk_time):
