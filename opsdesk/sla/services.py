@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
@@ -56,14 +57,30 @@ CLOCK_FIELDS = ("policy", "status", "started_at", "due_at", "warn_at", "warned_a
 
 
 class _Writes:
-    """The clocks started and changed, and the SLA events, of one step: stored together at
-    its end (three statements however many tickets it touched). The changed clocks are
-    those the step read under their row locks, so each is written whole."""
+    """The clocks a step reads (locked), starts and changes, and its SLA events: stored
+    together when it ends — one insert of clocks, one update for the clocks whose same
+    fields changed, one insert of events, however many tickets it touched."""
 
     def __init__(self) -> None:
+        self.as_read: dict[int, dict[str, Any]] = {}
         self.started: list[SlaClock] = []
         self.changed: dict[int, SlaClock] = {}
         self.events: list[SlaEvent] = []
+
+    def lock_clocks(self, tickets: Sequence[Ticket]) -> dict[int, dict[str, SlaClock]]:
+        """Each ticket's clocks by target, locked in one read; an enabled policy is the
+        configured copy, its working hours (holidays included) worked out already."""
+        policies = {policy.pk: policy for policy in enabled_policies()}
+        by_pk = {ticket.pk: ticket for ticket in tickets}
+        clocks: dict[int, dict[str, SlaClock]] = {}
+        for clock in SlaClock.objects.select_for_update(of=("self",), no_key=True).filter(
+                ticket__in=list(by_pk)).order_by("pk"):
+            self.as_read[clock.pk] = _values(clock)
+            if clock.policy_id in policies:
+                clock.policy = policies[clock.policy_id]
+            clock.ticket = by_pk[clock.ticket_id]
+            clocks.setdefault(clock.ticket_id, {})[clock.target] = clock
+        return clocks
 
     def start(self, clock: SlaClock) -> None:
         self.started.append(clock)
@@ -77,8 +94,24 @@ class _Writes:
 
     def store(self) -> None:
         SlaClock.objects.bulk_create(self.started)
-        SlaClock.objects.bulk_update(list(self.changed.values()), CLOCK_FIELDS)
+        by_fields: dict[tuple[str, ...], list[SlaClock]] = {}
+        for pk, clock in self.changed.items():
+            now, before = _values(clock), self.as_read.get(pk, {})
+            fields = tuple(name for name in CLOCK_FIELDS if name not in before
+                           or now[name] != before[name])
+            if fields:
+                by_fields.setdefault(fields, []).append(clock)
+        for fields, clocks in by_fields.items():
+            if len(clocks) == 1:  # cheaper than bulk_update's CASE for one row
+                clocks[0].save(update_fields=fields)
+            else:
+                SlaClock.objects.bulk_update(clocks, fields)
         SlaEvent.objects.bulk_create(self.events)
+
+
+def _values(clock: SlaClock) -> dict[str, Any]:
+    return {field.name: getattr(clock, field.attname) for field in SlaClock._meta.concrete_fields
+            if field.name in CLOCK_FIELDS}
 
 
 @contextmanager
@@ -156,24 +189,9 @@ def _cancel(writes: _Writes, clock: SlaClock, at: datetime, note: str) -> None:
     writes.event(clock, SlaEventKind.CANCELLED, at, note)
 
 
-def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
-    """The ticket's clocks, locked (see _clocks_of)."""
-    return _clocks_of([ticket]).get(ticket.pk, {})
-
-
-def _clocks_of(tickets: Sequence[Ticket]) -> dict[int, dict[str, SlaClock]]:
-    """Each ticket's clocks by target, locked in one read; an enabled policy is the
-    configured copy, its working hours (holidays included) worked out already."""
-    policies = {policy.pk: policy for policy in enabled_policies()}
-    by_pk = {ticket.pk: ticket for ticket in tickets}
-    clocks: dict[int, dict[str, SlaClock]] = {}
-    for clock in SlaClock.objects.select_for_update(of=("self",), no_key=True).filter(
-            ticket__in=list(by_pk)).order_by("pk"):
-        if clock.policy_id in policies:
-            clock.policy = policies[clock.policy_id]
-        clock.ticket = by_pk[clock.ticket_id]
-        clocks.setdefault(clock.ticket_id, {})[clock.target] = clock
-    return clocks
+def _clocks(writes: _Writes, ticket: Ticket) -> dict[str, SlaClock]:
+    """The ticket's clocks by target, locked (see _Writes.lock_clocks)."""
+    return writes.lock_clocks([ticket]).get(ticket.pk, {})
 
 
 def start_clocks(*, tickets: Sequence[tuple[Ticket, Iterable[str] | None]]) -> list[SlaClock]:
@@ -206,8 +224,8 @@ def on_replies(*, added: Sequence[tuple[Ticket, Message]]) -> None:
                if message.kind == MessageKind.REPLY and message.author.is_desk_staff]
     if not replies:
         return
-    clocks = _clocks_of([ticket for ticket, _ in replies])
     with _writing() as writes:
+        clocks = writes.lock_clocks([ticket for ticket, _ in replies])
         for ticket, message in replies:
             _on_reply(writes, ticket, clocks.setdefault(ticket.pk, {}), message.created_at)
 
@@ -266,7 +284,7 @@ def on_stage(*, ticket: Ticket, previous: str) -> None:
 
 def _on_stage(writes: _Writes, ticket: Ticket, previous: str) -> None:
     now = timezone.now()
-    clocks = _clocks(ticket)
+    clocks = _clocks(writes, ticket)
     if ticket.stage == Stage.CANCELLED:
         for clock in clocks.values():
             if clock.status in ACTIVE:
@@ -338,9 +356,9 @@ def _pause_or_resume(writes: _Writes, ticket: Ticket, clock: SlaClock, policy: S
 
 def on_escalated(*, ticket: Ticket, at: datetime) -> None:
     """An escalation meets the escalation clock."""
-    clock = _clocks(ticket).get(Target.ESCALATION)
-    if clock is not None and clock.status in ACTIVE:
-        with _writing() as writes:
+    with _writing() as writes:
+        clock = _clocks(writes, ticket).get(Target.ESCALATION)
+        if clock is not None and clock.status in ACTIVE:
             _finish(writes, clock, at)
 
 
@@ -358,9 +376,8 @@ def retime(*, ticket: Ticket) -> str:
     """Recompute every unfinished clock for the ticket's (new) class; returns a summary."""
     now = timezone.now()
     policy = policy_for(ticket)
-    clocks = _clocks(ticket)
     with _writing() as writes:
-        _retime(writes, ticket, clocks, policy, now)
+        _retime(writes, ticket, _clocks(writes, ticket), policy, now)
     return due_summary(ticket)
 
 
