@@ -11,12 +11,7 @@ from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import system_user
 from opsdesk.core.config_cache import cached_config
 from opsdesk.notifications.models import Channel
-from opsdesk.notifications.services import (
-    channels_for_team,
-    managers_for,
-    notify,
-    send_to_channels,
-)
+from opsdesk.notifications.services import Notices, channels_for_team, managers_for
 from opsdesk.sla.models import SlaClock
 from opsdesk.tickets.models import Message, MessageKind, Ticket
 from opsdesk.tickets.services import MessageDraft, add_messages, event_message
@@ -64,15 +59,18 @@ class Recipients:
 
 
 def alert_team(*, team: Team, ticket: Ticket, kind: str, subject: str, body: str,
-               recipients: Recipients | None = None) -> None:
+               recipients: Recipients | None = None, notices: Notices | None = None) -> None:
     """Tell a team: on its own channels (Teams, Slack, webhook, email), and each member in
-    opsdesk, by email and on their channels."""
+    opsdesk, by email and on their channels (recorded with `notices`, if given)."""
     recipients = recipients or Recipients()
-    send_to_channels(channels=recipients.team_channels(team), ticket=ticket, kind=kind,
-                     title=subject, body=body)
+    collected = notices if notices is not None else Notices()
+    collected.to_channels(channels=recipients.team_channels(team), ticket=ticket, kind=kind,
+                          title=subject, body=body)
     members = recipients.members(team)
-    notify(recipients=members, ticket=ticket, kind=kind, subject=subject, body=body,
-           own_channels=recipients.own_channels(members))
+    collected.notify(recipients=members, ticket=ticket, kind=kind, subject=subject, body=body,
+                     own_channels=recipients.own_channels(members))
+    if notices is None:
+        collected.record()
 
 
 def _sent_before(tickets: Iterable[Ticket]) -> dict[int, tuple[bool, bool]]:
@@ -131,7 +129,9 @@ def fan_out_tickets(*, tickets: Sequence[Ticket], actor: User, locked: bool = Fa
     if acks:
         author = actor if actor.role == Role.SYSTEM else recipients.system_user()
         add_messages(actor=author, kind=MessageKind.REPLY, drafts=acks, locked=locked)
-    told = {telling.ticket.pk: telling.tell(recipients) for telling in tellings}
+    notices = Notices()
+    told = {telling.ticket.pk: telling.tell(recipients, notices) for telling in tellings}
+    notices.record()
     Message.objects.bulk_create(
         event_message(ticket=telling.ticket, actor=actor, event="fanout",
                       body=f"Notified in parallel: {', '.join(told[telling.ticket.pk])}.",
@@ -166,20 +166,22 @@ class _Telling:
         return MessageDraft(ticket=self.ticket, body=ack.body, template=TemplateKey.ACK,
                             subject=ack.subject)
 
-    def tell(self, recipients: Recipients) -> list[str]:
-        """Tell managers and the team (the ACK is added for all the tickets at once)."""
+    def tell(self, recipients: Recipients, notices: Notices) -> list[str]:
+        """Tell managers and the team (the ACK is added, and `notices` recorded, for all
+        the tickets at once)."""
         ticket, policy = self.ticket, self.policy
         told = ["requester (ACK)"] if self.sends_ack else []
         if policy.notify_managers:
             notice = self.rendered[TemplateKey.MANAGER_NOTICE]
             managers = recipients.managers(ticket)
-            notify(recipients=managers, ticket=ticket, kind="manager_notice",
-                   subject=notice.subject, body=notice.body,
-                   own_channels=recipients.own_channels(managers))
+            notices.notify(recipients=managers, ticket=ticket, kind="manager_notice",
+                           subject=notice.subject, body=notice.body,
+                           own_channels=recipients.own_channels(managers))
             told.append("manager")
         if policy.alert_team is not None:
             alert = self.rendered[TemplateKey.DEV_ALERT]
             alert_team(team=policy.alert_team, ticket=ticket, kind="dev_alert",
-                       subject=alert.subject, body=alert.body, recipients=recipients)
+                       subject=alert.subject, body=alert.body, recipients=recipients,
+                       notices=notices)
             told.append(policy.alert_team.name)
         return told

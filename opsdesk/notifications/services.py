@@ -40,20 +40,54 @@ def notify(
 ) -> list[Notification]:
     """Record a notification per recipient and deliver each by email once committed;
     each recipient's own enabled channels get it too (`own_channels`, if read already)."""
-    from .tasks import deliver_notification_email
+    notices = Notices()
+    notices.notify(recipients=recipients, ticket=ticket, kind=kind, subject=subject, body=body,
+                   own_channels=own_channels)
+    return notices.record()[0]
 
-    recipients = list(recipients)
-    created = Notification.objects.bulk_create(
-        Notification(recipient=r, ticket=ticket, kind=kind, subject=subject, body=body)
-        for r in recipients
-    )
-    for notification in created:
-        after_commit(deliver_notification_email, notification_id=notification.pk,
-                     handing_over=notification)
-    if own_channels is None:
-        own_channels = Channel.objects.filter(user__in=recipients, enabled=True)
-    send_to_channels(channels=own_channels, ticket=ticket, kind=kind, title=subject, body=body)
-    return created
+
+class Notices:
+    """The notifications and channel deliveries of one step, recorded together when it is
+    done (an insert of each, however many tickets it told) and each delivered once
+    committed."""
+
+    def __init__(self) -> None:
+        self.notifications: list[Notification] = []
+        self.deliveries: list[ChannelDelivery] = []
+
+    def notify(self, *, recipients: Iterable[User], ticket: Ticket | None, kind: str,
+               subject: str, body: str, own_channels: Iterable[Channel] | None = None) -> None:
+        """As `notify`, recorded with the rest."""
+        recipients = list(recipients)
+        self.notifications += [Notification(recipient=r, ticket=ticket, kind=kind,
+                                             subject=subject, body=body) for r in recipients]
+        if own_channels is None:
+            own_channels = Channel.objects.filter(user__in=recipients, enabled=True)
+        self.to_channels(channels=own_channels, ticket=ticket, kind=kind, title=subject,
+                         body=body)
+
+    def to_channels(self, *, channels: Iterable[Channel], ticket: Ticket | None, kind: str,
+                    title: str, body: str) -> None:
+        """As `send_to_channels`, recorded with the rest."""
+        payload = {"ticket": ticket_summary(ticket)} if ticket is not None else {}
+        self.deliveries += [
+            ChannelDelivery(channel=channel, ticket=ticket, kind=kind, title=title[:300],
+                            body=body, payload=payload)
+            for channel in channels if channel.enabled]
+
+    def record(self) -> tuple[list[Notification], list[ChannelDelivery]]:
+        """Store what was collected and deliver it once committed."""
+        from .tasks import deliver_notification_email
+
+        notifications = Notification.objects.bulk_create(self.notifications)
+        for notification in notifications:
+            after_commit(deliver_notification_email, notification_id=notification.pk,
+                         handing_over=notification)
+        deliveries = ChannelDelivery.objects.bulk_create(self.deliveries)
+        for delivery in deliveries:
+            _enqueue_on_commit(delivery)
+        self.notifications, self.deliveries = [], []
+        return notifications, deliveries
 
 
 def channels_for_team(team: Team) -> QuerySet[Channel]:
@@ -76,15 +110,9 @@ def send_to_channels(
     *, channels: Iterable[Channel], ticket: Ticket | None, kind: str, title: str, body: str
 ) -> list[ChannelDelivery]:
     """Record a pending delivery per enabled channel and send each once committed."""
-    payload = {"ticket": ticket_summary(ticket)} if ticket is not None else {}
-    created = ChannelDelivery.objects.bulk_create(
-        ChannelDelivery(channel=channel, ticket=ticket, kind=kind, title=title[:300], body=body,
-                        payload=payload)
-        for channel in channels if channel.enabled
-    )
-    for delivery in created:
-        _enqueue_on_commit(delivery)
-    return created
+    notices = Notices()
+    notices.to_channels(channels=channels, ticket=ticket, kind=kind, title=title, body=body)
+    return notices.record()[1]
 
 
 def send_again(*, delivery: ChannelDelivery) -> ChannelDelivery:
