@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opsdesk.core import scheduler
 from opsdesk.tickets import signals
 from opsdesk.tickets.models import Stage, Ticket
 from opsdesk.tickets.signals import NewTicket
@@ -13,6 +14,7 @@ from .closeout import on_closed
 from .escalation_mail import send_escalation
 from .fanout import fan_out, has_fan_out
 from .outgoing import queue_reply_emails
+from .tasks import requeue_stranded_replies
 
 
 def _message(sender: Any, added: list[tuple[Ticket, Any]], **kwargs: Any) -> None:
@@ -50,3 +52,5 @@ def connect() -> None:
     signals.cos_changed.connect(_cos, dispatch_uid="communications.cos")
     signals.escalated.connect(_escalated, dispatch_uid="communications.escalated")
     signals.stage_changed.connect(_stage, dispatch_uid="communications.stage")
+    scheduler.register(name="stranded replies", every_seconds=300,
+                       job=requeue_stranded_replies)

@@ -9,7 +9,8 @@ from django_tasks import task
 from opsdesk.accounts.models import User
 from opsdesk.accounts.services import system_user
 from opsdesk.core.jobs import handed_over
-from opsdesk.tickets.models import DeliveryStatus, Message
+from opsdesk.core.stranded import requeue_stranded
+from opsdesk.tickets.models import DeliveryStatus, Message, MessageKind
 from opsdesk.tickets.services import record_event
 
 from .outgoing import next_attempt, send_reply
@@ -66,6 +67,13 @@ def send_escalation_email(escalation_id: int) -> str:
         return "skipped"
     email_escalation(escalation)
     return "sent"
+
+
+def requeue_stranded_replies() -> int:
+    """Queue again the reply emails a stopped worker left untried (see core.stranded)."""
+    untried = Message.objects.filter(kind=MessageKind.REPLY, delivery_status=DeliveryStatus.PENDING,
+                                     delivery_attempts=0)
+    return requeue_stranded(untried=untried, task=send_reply_email, id_argument="message_id")
 
 
 # Tickets told in one transaction: their locks are held for its duration (a few hundred ms).

@@ -37,7 +37,11 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["created_at"], name="notification_email_untried",
+                         condition=Q(email_status="pending", email_attempts=0)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id}"
@@ -140,7 +144,9 @@ class ChannelDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "channel deliveries"
         indexes = [models.Index(fields=["status", "next_attempt_at"],
-                                name="channel_delivery_due")]
+                                name="channel_delivery_due"),
+                   models.Index(fields=["created_at"], name="channel_delivery_untried",
+                                condition=Q(status="pending", attempts=0))]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.channel_id} ({self.status})"

@@ -14,6 +14,7 @@ from django_tasks import task
 from opsdesk.accounts.services import system_user
 from opsdesk.core.jobs import handed_over
 from opsdesk.core.mail import send_email
+from opsdesk.core.stranded import requeue_stranded
 from opsdesk.tickets.services import record_event
 
 from . import channels
@@ -46,6 +47,17 @@ def deliver_notification_email(notification_id: int) -> str:
     notification.email_status, notification.email_error = DeliveryStatus.SENT, ""
     notification.save(update_fields=["email_status", "email_error", "email_attempts"])
     return "sent"
+
+
+def requeue_stranded_notices() -> int:
+    """Queue again the notification emails and channel deliveries a stopped worker left
+    untried (see core.stranded)."""
+    emails = Notification.objects.filter(email_status=DeliveryStatus.PENDING, email_attempts=0)
+    deliveries = ChannelDelivery.objects.filter(status=DeliveryStatus.PENDING, attempts=0)
+    return (requeue_stranded(untried=emails, task=deliver_notification_email,
+                             id_argument="notification_id")
+            + requeue_stranded(untried=deliveries, task=deliver_to_channel,
+                               id_argument="delivery_id"))
 
 
 @task()

@@ -235,7 +235,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="message_timeline")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at", "id"], name="message_timeline"),
+            models.Index(fields=["created_at"], name="message_delivery_untried",
+                         condition=models.Q(delivery_status="pending", delivery_attempts=0)),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(kind=MessageKind.NOTE, public=True),

@@ -1,0 +1,51 @@
+"""A worker stopped right after a job committed leaves what the job was to send within it
+untried; the periodic sweep queues it again, once."""
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import F
+from django_tasks_db.models import DBTaskResult
+
+from opsdesk.communications.tasks import fan_out_new_tickets, requeue_stranded_replies
+from opsdesk.core.jobs import running_job
+from opsdesk.notifications.models import Channel, ChannelDelivery, Notification
+from opsdesk.notifications.tasks import requeue_stranded_notices
+from opsdesk.tickets import services
+from opsdesk.tickets.models import Message
+from opsdesk.tickets.services import Impact
+
+pytestmark = pytest.mark.usefixtures("auto_notify")
+
+
+def _older(minutes: int) -> None:
+    for model in (Message, Notification, ChannelDelivery):
+        model.objects.update(created_at=F("created_at") - timedelta(minutes=minutes))
+
+
+def test_what_a_stopped_worker_left_untried_is_queued_again_and_sent_once(
+        agent, requester, manager, smtp, run_tasks):
+    Channel.objects.create(name="Managers' webhook", kind="webhook", user=manager,
+                           target="http://127.0.0.1:9/hook")
+    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
+                                    impact=Impact(affected_users=60, blocking=True))
+    with running_job():  # its deliveries, due once it commits, never run: the worker stops
+        fan_out_new_tickets.call(ticket_ids=[ticket.pk], actor_id=agent.pk)
+    ack = Message.objects.get(ticket=ticket, template="ack")
+    assert ack.delivery_status == "pending" and not DBTaskResult.objects.exists()
+
+    _older(5)  # a job might still be sending them
+    assert requeue_stranded_replies() == requeue_stranded_notices() == 0
+    _older(6)
+    assert requeue_stranded_replies() == 1
+    assert requeue_stranded_notices() == 2  # the manager's email and webhook
+    assert requeue_stranded_replies() == requeue_stranded_notices() == 0  # their jobs wait
+    run_tasks()
+
+    ack.refresh_from_db()
+    assert ack.delivery_status == "sent"
+    assert sorted(rcpt for rcpt, _ in smtp.received) == sorted(
+        [[requester.email], [manager.email]])
+    assert Notification.objects.get(recipient=manager).email_status == "sent"
+    assert ChannelDelivery.objects.get().attempts == 1
+    assert requeue_stranded_replies() == requeue_stranded_notices() == 0
