@@ -1,7 +1,7 @@
 """Email of replies to the requester and followers. Notes are never emailed: only a
 message of kind `reply` is ever read here."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from email.utils import make_msgid
 
@@ -58,27 +58,53 @@ def queue_reply_emails(messages: Sequence[Message]) -> None:
         after_commit(send_reply_email, message_id=reply.pk, handing_over=reply)
 
 
-def _thread_headers(ticket: Ticket) -> dict[str, str]:
-    previous = list(MailReference.objects.filter(ticket=ticket).order_by("-created_at")
-                    .values_list("header", flat=True)[:10])
+def _threads(tickets: Iterable[Ticket]) -> dict[int, list[str]]:
+    """Each ticket's latest Message-IDs (newest first), to thread a reply on."""
+    threads: dict[int, list[str]] = {ticket.pk: [] for ticket in tickets}
+    for ticket_id, header in MailReference.objects.filter(ticket__in=list(threads)) \
+            .order_by("ticket_id", "-created_at").values_list("ticket_id", "header"):
+        threads[ticket_id].append(header)
+    return threads
+
+
+def _thread_headers(previous: list[str]) -> dict[str, str]:
     if not previous:
         return {}
-    return {"In-Reply-To": previous[0], "References": " ".join(reversed(previous))}
+    return {"In-Reply-To": previous[0], "References": " ".join(reversed(previous[:10]))}
 
 
 def send_reply(message: Message) -> None:
     """Send one reply by email now, and register its Message-ID for threading."""
-    assert message.kind == MessageKind.REPLY  # a note must never get here
-    ticket = message.ticket
-    message_id = make_msgid(domain=settings.OPSDESK_MAIL_DOMAIN)
-    email = EmailMessage(
-        subject=subject_for(message), body=message.body,
-        from_email=settings.DEFAULT_FROM_EMAIL, to=recipients(ticket, message.author_id),
-        headers={"Message-ID": message_id, **_thread_headers(ticket),
-                 "Auto-Submitted": "auto-replied" if message.author.role == "system" else "no"},
-    )
-    send_email(email)
-    MailReference.objects.create(header=message_id, ticket=ticket, timeline_message=message)
+    for _, error in send_replies([message]):
+        raise error
+
+
+def send_replies(messages: Sequence[Message]) -> list[tuple[Message, OSError]]:
+    """Send replies by email now, each threaded on its ticket's mail so far, and register
+    their Message-IDs together once all are sent; returns those that could not be sent."""
+    assert all(m.kind == MessageKind.REPLY for m in messages)  # a note must never get here
+    threads = _threads(message.ticket for message in messages)
+    sent: list[MailReference] = []
+    failed: list[tuple[Message, OSError]] = []
+    for message in messages:
+        ticket = message.ticket
+        message_id = make_msgid(domain=settings.OPSDESK_MAIL_DOMAIN)
+        auto = "auto-replied" if message.author.role == "system" else "no"
+        email = EmailMessage(
+            subject=subject_for(message), body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL, to=recipients(ticket, message.author_id),
+            headers={"Message-ID": message_id, **_thread_headers(threads[ticket.pk]),
+                     "Auto-Submitted": auto},
+        )
+        try:
+            send_email(email)
+        except OSError as exc:
+            failed.append((message, exc))
+            continue
+        threads[ticket.pk].insert(0, message_id)
+        sent.append(MailReference(header=message_id, ticket=ticket, timeline_message=message))
+    MailReference.objects.bulk_create(sent)
+    return failed
 
 
 def next_attempt(attempts: int) -> timedelta | None:

@@ -3,17 +3,18 @@
 import logging
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
 from opsdesk.accounts.models import User
 from opsdesk.accounts.services import system_user
-from opsdesk.core.jobs import handed_over
+from opsdesk.core.jobs import Batch, batch_form, delivering_together, handed_over
 from opsdesk.core.stranded import requeue_stranded
 from opsdesk.tickets.models import DeliveryStatus, Message, MessageKind
 from opsdesk.tickets.services import record_event
 
-from .outgoing import next_attempt, send_reply
+from .outgoing import next_attempt, send_replies
 
 logger = logging.getLogger("opsdesk.communications")
 
@@ -21,18 +22,39 @@ logger = logging.getLogger("opsdesk.communications")
 @task()
 def send_reply_email(message_id: int) -> str:
     """Email a reply; on failure retry with back-off, then mark it failed on the ticket."""
-    message = handed_over(Message, message_id) or Message.objects.select_related(
-        "ticket__requester", "author").filter(pk=message_id).first()
-    if message is None or message.delivery_status == DeliveryStatus.SENT:
-        return "skipped"
-    try:
-        send_reply(message)
-    except OSError as exc:
-        return _failed(message, exc)
-    Message.objects.filter(pk=message.pk).update(
+    message = handed_over(Message, message_id) or _replies([message_id]).get(message_id)
+    return _send([message]).get(message_id, "skipped") if message is not None else "skipped"
+
+
+@batch_form(send_reply_email)
+def send_reply_emails(calls: Batch) -> None:
+    """`send_reply_email` for several replies: those not handed over read together, their
+    emails sent one after the other, the sent ones recorded together."""
+    ids = list(dict.fromkeys(kwargs["message_id"] for kwargs, _ in calls))
+    handed = {obj.pk: obj for kwargs, obj in calls
+              if isinstance(obj, Message) and obj.pk == kwargs["message_id"]}
+    found = {**_replies([pk for pk in ids if pk not in handed]), **handed}
+    _send([found[pk] for pk in ids if pk in found])
+
+
+def _replies(ids: list[int]) -> dict[int, Message]:
+    if not ids:
+        return {}
+    return {message.pk: message for message in Message.objects.select_related(
+        "ticket__requester", "author").filter(pk__in=ids)}
+
+
+def _send(messages: list[Message]) -> dict[int, str]:
+    """Email the replies not sent yet; each one's outcome."""
+    due = [message for message in messages if message.delivery_status != DeliveryStatus.SENT]
+    failed = {message.pk: error for message, error in send_replies(due)}
+    sent = [message.pk for message in due if message.pk not in failed]
+    Message.objects.filter(pk__in=sent).update(
         delivery_status=DeliveryStatus.SENT, delivery_error="",
-        delivery_attempts=message.delivery_attempts + 1)
-    return "sent"
+        delivery_attempts=F("delivery_attempts") + 1)
+    return {**dict.fromkeys(sent, "sent"),
+            **{message.pk: _failed(message, failed[message.pk]) for message in due
+               if message.pk in failed}}
 
 
 def _failed(message: Message, exc: OSError) -> str:
@@ -106,7 +128,7 @@ def _fan_out_new(ticket_ids: list[int], actor: User) -> list[str]:
 
     from .fanout import fan_out_tickets
 
-    with transaction.atomic():
+    with delivering_together(), transaction.atomic():  # emails and notices sent after commit
         tickets = list(
             Ticket.objects.select_for_update(of=("self",), no_key=True)
             .select_related("requester").prefetch_related("impact_groups", "followers")

@@ -8,7 +8,7 @@ SQLite, and whenever the listening connection is lost, the worker polls every in
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
@@ -36,6 +36,11 @@ CHANNEL = "opsdesk_jobs"
 _in_job: ContextVar[bool] = ContextVar("opsdesk_in_job", default=False)
 _handed_over: ContextVar[Model | None] = ContextVar("opsdesk_job_object", default=None)
 M = TypeVar("M", bound=Model)
+# Calls of one task made together: each call's keyword arguments and the object handed over.
+Batch = list[tuple[dict[str, Any], Model | None]]
+_Call = tuple[Task[Any, Any], dict[str, Any], Model | None]
+_together: ContextVar[list[_Call] | None] = ContextVar("opsdesk_together", default=None)
+_batch_forms: dict[str, Callable[[Batch], None]] = {}
 
 
 def announce_job(sender: Any, task_result: Any, **kwargs: Any) -> None:
@@ -69,10 +74,59 @@ def after_commit(task: Task[Any, Any], *, handing_over: Model | None = None,
 
     `handing_over`: the object the job would read by its id, as written here; run in place,
     the job takes it (`handed_over`) instead of reading it again."""
-    if _in_job.get():
+    together = _together.get()
+    if _in_job.get() and together is not None:
+        transaction.on_commit(partial(together.append, (task, kwargs, handing_over)))
+    elif _in_job.get():
         transaction.on_commit(partial(_run_in_place, task, kwargs, handing_over))
     else:
         transaction.on_commit(partial(task.enqueue, **kwargs))
+
+
+BatchForm = Callable[[Batch], None]
+
+
+def batch_form(task: Task[Any, Any]) -> Callable[[BatchForm], BatchForm]:
+    """Register a function that does what several calls of `task` do, at once (used by
+    `delivering_together`)."""
+    def register(run: BatchForm) -> BatchForm:
+        _batch_forms[task.module_path] = run
+        return run
+    return register
+
+
+@contextmanager
+def delivering_together() -> Iterator[None]:
+    """Within a job: what the transactions inside call for (`after_commit`) runs when the
+    block ends, after they commit — each task's calls at once where it has a batch form."""
+    calls: list[_Call] = []
+    token = _together.set(calls)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+        # At once when the block's transactions were the outermost (they have committed);
+        # inside another, after it commits, as the calls themselves will be collected.
+        transaction.on_commit(partial(_run_together, calls))
+
+
+def _run_together(calls: list[_Call]) -> None:
+    by_task: dict[str, list[_Call]] = {}
+    for call in calls:
+        by_task.setdefault(call[0].module_path, []).append(call)
+    for path, task_calls in by_task.items():
+        run = _batch_forms.get(path)
+        if run is None or len(task_calls) == 1:
+            for task, kwargs, handing_over in task_calls:
+                _run_in_place(task, kwargs, handing_over)
+            continue
+        try:
+            run([(kwargs, handing_over) for _, kwargs, handing_over in task_calls])
+        except Exception:  # the calls skip what was done already
+            logger.exception("%d calls of %s failed within another job; queued instead",
+                             len(task_calls), path)
+            for task, kwargs, _ in task_calls:
+                task.enqueue(**kwargs)
 
 
 def _run_in_place(task: Task[Any, Any], kwargs: dict[str, Any],

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from opsdesk.accounts.services import system_user
-from opsdesk.core.jobs import handed_over
+from opsdesk.core.jobs import Batch, batch_form, handed_over
 from opsdesk.core.mail import send_email
 from opsdesk.core.stranded import requeue_stranded
 from opsdesk.tickets.services import record_event
@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
            timedelta(minutes=30))
 MAX_ATTEMPTS = len(BACKOFF) + 1
+_SENT = {"email_status": DeliveryStatus.SENT, "email_error": "",
+         "email_attempts": F("email_attempts") + 1}
 
 
 @task()
@@ -36,17 +38,48 @@ def deliver_notification_email(notification_id: int) -> str:
         .select_related("recipient").filter(pk=notification_id).first()
     if notification is None or notification.email_status == DeliveryStatus.SENT:
         return "skipped"
-    notification.email_attempts += 1
+    error = _email(notification)
+    if error is not None:
+        raise error
+    Notification.objects.filter(pk=notification.pk).update(**_SENT)
+    return "sent"
+
+
+@batch_form(deliver_notification_email)
+def deliver_notification_emails(calls: Batch) -> None:
+    """`deliver_notification_email` for several notifications: those not handed over read
+    together, the sent ones recorded together; one that fails is queued to try again."""
+    ids = list(dict.fromkeys(kwargs["notification_id"] for kwargs, _ in calls))
+    found = {obj.pk: obj for kwargs, obj in calls
+             if isinstance(obj, Notification) and obj.pk == kwargs["notification_id"]}
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        found |= {n.pk: n for n in Notification.objects.select_related("recipient")
+                  .filter(pk__in=missing)}
+    sent = []
+    for notification in (found[pk] for pk in ids if pk in found):
+        if notification.email_status == DeliveryStatus.SENT:
+            continue
+        if _email(notification) is None:
+            sent.append(notification.pk)
+        else:
+            deliver_notification_email.enqueue(notification_id=notification.pk)
+    Notification.objects.filter(pk__in=sent).update(**_SENT)
+
+
+def _email(notification: Notification) -> OSError | None:
+    """Send the notification's email; a failure is recorded on it and returned."""
     try:
         send_email(EmailMessage(notification.subject, notification.body,
                                 settings.DEFAULT_FROM_EMAIL, [notification.recipient.email]))
     except OSError as exc:
+        notification.email_attempts += 1
         notification.email_status, notification.email_error = DeliveryStatus.FAILED, str(exc)
         notification.save(update_fields=["email_status", "email_error", "email_attempts"])
-        raise
+        return exc
+    notification.email_attempts += 1
     notification.email_status, notification.email_error = DeliveryStatus.SENT, ""
-    notification.save(update_fields=["email_status", "email_error", "email_attempts"])
-    return "sent"
+    return None
 
 
 def requeue_stranded_notices() -> int:

@@ -6,6 +6,7 @@ from django_tasks_db.models import DBTaskResult
 
 from opsdesk.demo.replay import load_scenario
 from opsdesk.notifications.models import Notification
+from opsdesk.tickets.models import Message
 from opsdesk.tickets import services
 from opsdesk.tickets.services import Impact
 
@@ -210,28 +211,33 @@ def test_tickets_told_together_read_who_to_tell_once(agent, requester, manager, 
 
 
 def test_tickets_told_together_have_their_acks_clocks_events_and_notices_written_together(
-        agent, requester, manager, dev_team):
+        agent, requester, manager, dev_team, smtp, django_capture_on_commit_callbacks):
     """A job of ten writes the ACKs, what they do to the SLA clocks, the managers' and the
-    team's notifications and the fan-out events in as many statements as a job of one."""
+    team's notifications and the fan-out events, and once they are emailed their outcomes
+    and Message-IDs, in as many statements as a job of one."""
     import re
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from opsdesk.communications.tasks import fan_out_new_tickets
+    from opsdesk.core.jobs import running_job
     from opsdesk.sla.models import SlaClock
 
     def writes(count: int) -> list[tuple[str, str]]:
         ids = [services.create_ticket(actor=agent, requester=requester, title=f"Exams {n}",
                                       impact=Impact(affected_users=60, blocking=True)).pk
                for n in range(count)]
-        with CaptureQueriesContext(connection) as queries:
+        emailed = len(smtp.received)
+        with CaptureQueriesContext(connection) as queries, running_job(), \
+                django_capture_on_commit_callbacks(execute=True):
             fan_out_new_tickets.call(ticket_ids=ids, actor_id=agent.pk)
         assert SlaClock.objects.filter(ticket__in=ids, target="ack", status="met").count() \
             == count
+        assert Message.objects.filter(ticket__in=ids, delivery_status="sent").count() == count
+        assert len(smtp.received) - emailed == 3 * count  # requester, manager, dev
         return sorted(m.groups() for q in queries if (m := re.match(
-            r'(INSERT|UPDATE)\W.*?"(tickets_message|tickets_ticket|sla_\w+|notifications_\w+)"',
-            q["sql"])))
+            r'(INSERT|UPDATE)\W.*?"(tickets_\w+|sla_\w+|notifications_\w+)"', q["sql"])))
 
     writes(1)  # caches warm
     alone = writes(1)

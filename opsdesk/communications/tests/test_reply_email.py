@@ -124,10 +124,10 @@ def test_a_job_failing_unexpectedly_within_another_is_queued(
     from opsdesk.communications import tasks
     from opsdesk.core.jobs import running_job
 
-    def broken(message):
+    def broken(messages):
         raise RuntimeError("template engine exploded")
 
-    monkeypatch.setattr(tasks, "send_reply", broken)
+    monkeypatch.setattr(tasks, "send_replies", broken)
     with running_job():
         _reply(ticket, agent, "We are on it.", django_capture_on_commit_callbacks)
     assert smtp.received == []
