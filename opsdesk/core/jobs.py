@@ -40,7 +40,8 @@ M = TypeVar("M", bound=Model)
 Batch = list[tuple[dict[str, Any], Model | None]]
 _Call = tuple[Task[Any, Any], dict[str, Any], Model | None]
 _together: ContextVar[list[_Call] | None] = ContextVar("opsdesk_together", default=None)
-_batch_forms: dict[str, Callable[[Batch], None]] = {}
+BatchForm = Callable[[Batch], None]
+_batch_forms: dict[str, BatchForm] = {}
 
 
 def announce_job(sender: Any, task_result: Any, **kwargs: Any) -> None:
@@ -81,9 +82,6 @@ def after_commit(task: Task[Any, Any], *, handing_over: Model | None = None,
         transaction.on_commit(partial(_run_in_place, task, kwargs, handing_over))
     else:
         transaction.on_commit(partial(task.enqueue, **kwargs))
-
-
-BatchForm = Callable[[Batch], None]
 
 
 def batch_form(task: Task[Any, Any]) -> Callable[[BatchForm], BatchForm]:

@@ -60,24 +60,26 @@ def deliver_notification_emails(calls: Batch) -> None:
     for notification in (found[pk] for pk in ids if pk in found):
         if notification.email_status == DeliveryStatus.SENT:
             continue
-        if _email(notification) is None:
+        error = _email(notification)
+        if error is None:
             sent.append(notification.pk)
         else:
+            logger.warning("notification %s: email failed (%s); queued to try again",
+                           notification.pk, error)
             deliver_notification_email.enqueue(notification_id=notification.pk)
     Notification.objects.filter(pk__in=sent).update(**_SENT)
 
 
 def _email(notification: Notification) -> OSError | None:
     """Send the notification's email; a failure is recorded on it and returned."""
+    notification.email_attempts += 1
     try:
         send_email(EmailMessage(notification.subject, notification.body,
                                 settings.DEFAULT_FROM_EMAIL, [notification.recipient.email]))
     except OSError as exc:
-        notification.email_attempts += 1
         notification.email_status, notification.email_error = DeliveryStatus.FAILED, str(exc)
         notification.save(update_fields=["email_status", "email_error", "email_attempts"])
         return exc
-    notification.email_attempts += 1
     notification.email_status, notification.email_error = DeliveryStatus.SENT, ""
     return None
 

@@ -6,8 +6,8 @@ from django_tasks_db.models import DBTaskResult
 
 from opsdesk.demo.replay import load_scenario
 from opsdesk.notifications.models import Notification
-from opsdesk.tickets.models import Message
 from opsdesk.tickets import services
+from opsdesk.tickets.models import Message
 from opsdesk.tickets.services import Impact
 
 pytestmark = pytest.mark.usefixtures("auto_notify")
