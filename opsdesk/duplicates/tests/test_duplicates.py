@@ -201,3 +201,47 @@ def test_postgresqls_own_pool_read_returns_the_rows_of_the_shared_one(make_ticke
             expected = sorted(cursor.fetchall())
             cursor.execute(*own)
             assert sorted(cursor.fetchall()) == expected and expected
+
+
+@pytest.mark.postgres
+def test_postgresqls_pool_read_reads_only_the_pools_rows_when_statistics_are_stale(
+        make_ticket, agent, requester):
+    """In an outage burst thousands of open tickets share the text's common words while
+    the statistics still describe a small table: the rows of the text's terms are read for
+    the pool's tickets only, not for every ticket holding them (that plan took 160 ms)."""
+    import json
+
+    from django.utils import timezone
+
+    from opsdesk.duplicates import lookups
+    from opsdesk.tickets.models import Ticket
+
+    def open_tickets(terms_of_each):
+        now = timezone.now()
+        tickets = Ticket.objects.bulk_create(
+            Ticket(title="Report", requester=requester, created_by=agent, received_at=now,
+                   created_at=now, updated_at=now) for _ in terms_of_each)
+        IndexedTerm.objects.bulk_create(
+            IndexedTerm(ticket=ticket, term=term, weight=1.0, doc_weight=2.0)
+            for ticket, terms in zip(tickets, terms_of_each, strict=True) for term in terms)
+
+    make_ticket(**OUTAGE_EN)
+    open_tickets([["video", "lesson"]] * 3000)  # the desk as last counted: another outage
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE duplicates_indexedterm")
+        cursor.execute("ANALYZE tickets_ticket")
+    open_tickets([["exam", "submission"]] * 3000)  # the burst, not counted yet
+
+    sql, params = lookups._pool_sql_postgresql(
+        [("web102-hn", 10)], ["exam", "submission", "web102-hn"], exclude=None, pool=80)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+
+    def rows_read(node):
+        own = node["Actual Rows"] * node["Actual Loops"] \
+            if node.get("Relation Name") == "duplicates_indexedterm" else 0
+        return own + sum(rows_read(child) for child in node.get("Plans", []))
+
+    assert rows_read(plan[0]["Plan"]) < 50
