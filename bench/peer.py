@@ -8,7 +8,10 @@ The peer is set up and measured by its own scripts (`setup.sh`, `bench_create.py
 against opsdesk's gunicorn, `bench_email.py --ingest-cmd 'opsdesk mail ingest-dir …'`.
 Repetitions alternate between the two products, so a burst of load from elsewhere on the
 machine falls on both; what an opsdesk repetition leaves to its worker (the fan-out of its
-tickets) is worked off, untimed, before the next one starts. Then both databases are
+tickets) is worked off, untimed, before the next one starts. That worker works the task
+queue only (`--no-periodic`): the SLA warnings and breaches that the tickets of earlier
+repetitions, left open, run into minutes later are not the work of the one being timed,
+and the peer has none. Then both databases are
 topped up to --read-tickets tickets (bulk inserts) and one client reads one ticket and a
 list page of 50 from each API.
 """
@@ -185,7 +188,8 @@ def _create(args: argparse.Namespace, peer_dir: Path, token: str, log: Path,
         _as_autovacuum_would(args.database_url)
         before = ticket_model.objects.count()
         with Server.opsdesk(workers=args.workers, worker_class=args.opsdesk_worker_class,
-                            name="peer-opsdesk") as server, QueueWorker("peer-opsdesk"):
+                            name="peer-opsdesk") as server, \
+                QueueWorker("peer-opsdesk", periodic=False):
             _run([sys.executable, str(peer_dir / "bench_create.py"), "--no-server",
                   "--url", f"http://{LOOPBACK}:{server.port}/api/v1/tickets",
                   "--header", f"Authorization: Bearer {token}", "--payload", OPSDESK_PAYLOAD,
@@ -206,7 +210,7 @@ def _work_off(args: argparse.Namespace) -> dict[str, float]:
     """What a repetition left queued, worked off (untimed) before the next one starts, so
     that none competes with the one before; how much it was and how long it took."""
     jobs = queued_jobs()
-    with QueueWorker("peer-opsdesk-backlog"):
+    with QueueWorker("peer-opsdesk-backlog", periodic=False):
         seconds = drain_queue(timeout=args.drain_seconds)
     return {"jobs": jobs, "seconds": round(seconds, 1), "left": queued_jobs()}
 
@@ -237,7 +241,7 @@ def _email(args: argparse.Namespace, peer_dir: Path, log: Path,
             before = ticket_model.objects.count()
             command = (f"{shlex.quote(str(opsdesk))} mail ingest-dir --delete --jobs {jobs} "
                        "{dir} > /dev/null")
-            with QueueWorker(f"peer-email-jobs{jobs}"):
+            with QueueWorker(f"peer-email-jobs{jobs}", periodic=False):
                 _run([sys.executable, str(peer_dir / "bench_email.py"), "--maildir",
                       str(maildir), "--ingest-cmd", command, *common, "--json", str(out)],
                      log=log)

@@ -183,14 +183,16 @@ class QueueWorker:
     """`opsdesk worker` beside a benchmark's server, as in production: the jobs that
     creating a ticket queues (the fan-out, its emails) are worked while the load runs."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, periodic: bool = True) -> None:
         self.log = RESULTS / f"{name}-worker.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._log_file = self.log.open("wb")
         env = {**os.environ, "OPSDESK_DEBUG": "0", "DJANGO_SETTINGS_MODULE": "opsdesk.settings"}
         env.pop("OPSDESK_SMTP_HOST", None)  # emails go to the worker's log, not out
-        self.proc = subprocess.Popen([sys.executable, "-m", "opsdesk.cli", "worker"], cwd=ROOT,
-                                     env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-m", "opsdesk.cli", "worker",
+                   *([] if periodic else ["--no-periodic"])]
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log_file,
+                                     stderr=subprocess.STDOUT)
 
     def __enter__(self) -> "QueueWorker":
         return self

@@ -122,3 +122,36 @@ def test_the_worker_process_fires_a_due_breach_and_emails_it(agent, requester, t
     assert ticket.messages.filter(event="sla_breached").count() == 1
     assert Notification.objects.filter(ticket=ticket, email_status="sent").exists(), output
     assert f"[{ticket.ref}] SLA breached" in output
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shipped_data")
+def test_a_worker_without_periodic_jobs_works_the_queue_and_leaves_the_timers(
+        agent, requester, tmp_path):
+    from opsdesk.communications.tasks import fan_out_new_ticket
+
+    [ticket] = _expedite_tickets(agent, requester, 1,
+                                 received_at=timezone.now() - timedelta(minutes=11))
+    job = fan_out_new_ticket.enqueue(ticket_id=ticket.pk, actor_id=agent.pk)
+    env = {**os.environ, "DATABASE_URL": _database_url(), "OPSDESK_AUTO_NOTIFY": "0",
+           "DJANGO_SETTINGS_MODULE": "opsdesk.settings", "OPSDESK_DEBUG": "0"}
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "opsdesk.cli", "worker",
+                                   "--no-periodic"], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and job.status != "SUCCESSFUL":
+                time.sleep(0.5)
+                job.refresh()
+            time.sleep(2)  # a scheduler would have swept the timers at start
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
+    output = log.read_text(errors="replace")
+    assert job.status == "SUCCESSFUL", output
+    assert "task queue only" in output
+    assert SlaClock.objects.get(ticket=ticket, target="ack").status == "running"  # overdue
+    assert not ticket.messages.filter(event="sla_breached").exists(), output

@@ -18,14 +18,20 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0,
                             help="Seconds between checks for queued jobs when idle (on "
                             "PostgreSQL a new job wakes the worker at once).")
+        parser.add_argument("--no-periodic", action="store_true",
+                            help="Work the task queue only, leaving the periodic jobs (SLA "
+                            "timers, mail polling, …) to the other workers.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
         timers = threading.Thread(target=scheduler.run_forever, args=(stop,), daemon=True,
                                   name="opsdesk-scheduler")
-        timers.start()
-        names = ", ".join(j.name for j in scheduler.JOBS)
-        self.stdout.write(f"opsdesk worker: task queue and periodic jobs ({names})")
+        if options["no_periodic"]:
+            self.stdout.write("opsdesk worker: task queue only")
+        else:
+            timers.start()
+            names = ", ".join(j.name for j in scheduler.JOBS)
+            self.stdout.write(f"opsdesk worker: task queue and periodic jobs ({names})")
         QueueWorkerCommand(stdout=cast(TextIO, self.stdout)).configure_logging(options["verbosity"])
         worker = WakingWorker(interval=options["interval"], worker_id=get_random_string(32))
         worker.configure_signals()
@@ -33,4 +39,5 @@ class Command(BaseCommand):
             worker.run()
         finally:
             stop.set()
-            timers.join(timeout=5)
+            if timers.is_alive():
+                timers.join(timeout=5)
