@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
@@ -42,6 +43,43 @@ _Call = tuple[Task[Any, Any], dict[str, Any], Model | None]
 _together: ContextVar[list[_Call] | None] = ContextVar("opsdesk_together", default=None)
 BatchForm = Callable[[Batch], None]
 _batch_forms: dict[str, BatchForm] = {}
+JOIN_AT_MOST = 50  # jobs a worker joins into one run
+
+
+@dataclass(frozen=True)
+class Joining:
+    """How queued jobs of one task are run as one: their `items` lists joined, the other
+    arguments equal, by `each` (what the task does, an outcome per item), each job's
+    result made of its items' outcomes by `result`."""
+
+    task: Task[Any, Any]
+    items: str
+    each: Callable[..., list[Any]]
+    result: Callable[[list[Any]], Any]
+
+
+_joinable: dict[str, Joining] = {}
+
+
+def joinable(joining: Joining) -> None:
+    """Let a worker run the ready jobs of `joining.task` together."""
+    _joinable[joining.task.module_path] = joining
+
+
+def _run_joined(joining: Joining, jobs: list[DBTaskResult]) -> None:
+    """Run jobs as one call of their task; each is marked with its part of the result."""
+    kwargs = dict(jobs[0].args_kwargs["kwargs"])
+    lists = [job.args_kwargs["kwargs"][joining.items] for job in jobs]
+    kwargs[joining.items] = [item for items in lists for item in items]
+    try:
+        outcomes = iter(joining.each(**kwargs))
+    except Exception as exc:  # each job failed as it would have alone
+        logger.exception("%d joined %s jobs failed", len(jobs), joining.task.name)
+        for job in jobs:
+            job.set_failed(exc)
+        return
+    for job, items in zip(jobs, lists, strict=True):
+        job.set_successful(joining.result([next(outcomes) for _ in items]))
 
 
 def announce_job(sender: Any, task_result: Any, **kwargs: Any) -> None:
@@ -212,7 +250,31 @@ class WakingWorker(Worker):
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         with running_job():
-            super().run_task(db_task_result)
+            joining = _joinable.get(db_task_result.task_path)
+            others = self._claim_joining(db_task_result, joining) if joining else []
+            if not others:
+                super().run_task(db_task_result)
+                return
+            assert joining is not None
+            _run_joined(joining, [db_task_result, *others])
+
+    def _claim_joining(self, first: DBTaskResult, joining: "Joining") -> list[DBTaskResult]:
+        """Other jobs of the same task ready now, with the same arguments but the list."""
+        same = {f"args_kwargs__kwargs__{name}": value
+                for name, value in first.args_kwargs["kwargs"].items() if name != joining.items}
+        ready = DBTaskResult.objects.ready().filter(
+            backend_name=self.backend_name, task_path=first.task_path, **same).order_by(
+            "enqueued_at")
+        with exclusive_transaction(ready.db):
+            try:
+                others = list(ready.select_for_update(skip_locked=True)[:JOIN_AT_MOST])
+            except OperationalError as exc:
+                if is_locked_database_exception(exc):
+                    return []
+                raise
+            for job in others:
+                job.claim(self.worker_id)
+        return others
 
     def _claim(self) -> DBTaskResult | None:
         ready = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)

@@ -243,3 +243,30 @@ def test_tickets_told_together_have_their_acks_clocks_events_and_notices_written
     alone = writes(1)
     assert ("INSERT", "notifications_notification") in alone
     assert writes(10) == alone
+
+
+def test_a_worker_runs_the_fan_out_jobs_ready_as_one(agent, requester, manager, dev_team):
+    """Tickets created one request at a time queue a job each; a worker finding several
+    ready runs those of one actor as one, told together, each job marked with its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsdesk.communications.tasks import fan_out_new_tickets
+    from opsdesk.core.jobs import WakingWorker
+
+    ids = [services.create_ticket(actor=agent, requester=requester, title=f"Exams {n}",
+                                  impact=Impact(affected_users=60, blocking=True)).pk
+           for n in range(4)]
+    jobs = [fan_out_new_tickets.enqueue(ticket_ids=[pk], actor_id=agent.pk) for pk in ids[:3]]
+    by_another = fan_out_new_tickets.enqueue(ticket_ids=[ids[3]], actor_id=manager.pk)
+    worker = WakingWorker(interval=1, worker_id="test")
+    with CaptureQueriesContext(connection) as queries:
+        worker.run_task(worker._claim())
+
+    rows = {str(row.pk): row for row in DBTaskResult.objects.all()}
+    assert [(rows[j.id].status, rows[j.id].return_value) for j in jobs] == \
+        [("SUCCESSFUL", "requester (ACK), manager, Dev Team")] * 3
+    assert rows[by_another.id].status == "READY"  # another actor's: its own run
+    [read] = [q["sql"] for q in queries if q["sql"].startswith('SELECT "tickets_ticket"."id"')
+              and '"tickets_ticket"."id" IN' in q["sql"]]  # the three read (locked) together
+    assert all(str(pk) in read for pk in ids[:3]) and str(ids[3]) not in read.split(" IN ")[1]
