@@ -58,8 +58,9 @@ CLOCK_FIELDS = ("policy", "status", "started_at", "due_at", "warn_at", "warned_a
 
 class _Writes:
     """The clocks a step reads (locked), starts and changes, and its SLA events: stored
-    together when it ends — one insert of clocks, one update for the clocks whose same
-    fields changed, one insert of events, however many tickets it touched."""
+    together when it ends — one insert of the clocks started, one update for each set of
+    fields changed (the clocks met, say), one insert of events, however many tickets it
+    touched."""
 
     def __init__(self) -> None:
         self.as_read: dict[int, dict[str, Any]] = {}
