@@ -62,21 +62,26 @@ _joinable: dict[str, Joining] = {}
 
 
 def joinable(joining: Joining) -> None:
-    """Let a worker run the ready jobs of `joining.task` together."""
+    """Let a worker run the ready jobs of `joining.task` together (the task must tell, or
+    send, nothing twice when run again: a joined run that fails is run job by job)."""
     _joinable[joining.task.module_path] = joining
 
 
-def _run_joined(joining: Joining, jobs: list[DBTaskResult]) -> None:
-    """Run jobs as one call of their task; each is marked with its part of the result."""
+def _run_joined(joining: Joining, jobs: list[DBTaskResult],
+                alone: Callable[[DBTaskResult], None]) -> None:
+    """Run jobs as one call of their task; each is marked with its part of the result. If
+    that call fails, each job is run `alone` (a joinable task must be safe to run again),
+    so that only the job at fault fails."""
     kwargs = dict(jobs[0].args_kwargs["kwargs"])
     lists = [job.args_kwargs["kwargs"][joining.items] for job in jobs]
     kwargs[joining.items] = [item for items in lists for item in items]
     try:
         outcomes = iter(joining.each(**kwargs))
-    except Exception as exc:  # each job failed as it would have alone
-        logger.exception("%d joined %s jobs failed", len(jobs), joining.task.name)
+    except Exception:
+        logger.exception("%d joined %s jobs failed together; running each alone",
+                         len(jobs), joining.task.name)
         for job in jobs:
-            job.set_failed(exc)
+            alone(job)
         return
     for job, items in zip(jobs, lists, strict=True):
         job.set_successful(joining.result([next(outcomes) for _ in items]))
@@ -256,7 +261,7 @@ class WakingWorker(Worker):
                 super().run_task(db_task_result)
                 return
             assert joining is not None
-            _run_joined(joining, [db_task_result, *others])
+            _run_joined(joining, [db_task_result, *others], alone=super().run_task)
 
     def _claim_joining(self, first: DBTaskResult, joining: "Joining") -> list[DBTaskResult]:
         """Other jobs of the same task ready now, with the same arguments but the list."""

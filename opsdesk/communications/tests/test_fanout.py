@@ -270,3 +270,29 @@ def test_a_worker_runs_the_fan_out_jobs_ready_as_one(agent, requester, manager, 
     [read] = [q["sql"] for q in queries if q["sql"].startswith('SELECT "tickets_ticket"."id"')
               and '"tickets_ticket"."id" IN' in q["sql"]]  # the three read (locked) together
     assert all(str(pk) in read for pk in ids[:3]) and str(ids[3]) not in read.split(" IN ")[1]
+
+
+def test_joined_fan_out_jobs_that_fail_together_are_run_alone_so_only_the_faulty_fails(
+        agent, requester, manager, monkeypatch):
+    from opsdesk.communications import tasks
+    from opsdesk.communications.tasks import fan_out_new_tickets
+    from opsdesk.core.jobs import WakingWorker
+
+    ids = [services.create_ticket(actor=agent, requester=requester, title=f"Exams {n}",
+                                  impact=Impact(affected_users=60, blocking=True)).pk
+           for n in range(3)]
+    tell = tasks._fan_out_new
+
+    def broken_for_the_second(ticket_ids, actor):
+        if ids[1] in ticket_ids:
+            raise RuntimeError("template engine exploded")
+        return tell(ticket_ids, actor)
+
+    monkeypatch.setattr(tasks, "_fan_out_new", broken_for_the_second)
+    jobs = [fan_out_new_tickets.enqueue(ticket_ids=[pk], actor_id=agent.pk) for pk in ids]
+    worker = WakingWorker(interval=1, worker_id="test")
+    worker.run_task(worker._claim())
+
+    rows = {str(row.pk): row for row in DBTaskResult.objects.all()}
+    assert [rows[job.id].status for job in jobs] == ["SUCCESSFUL", "FAILED", "SUCCESSFUL"]
+    assert Message.objects.filter(ticket_id__in=[ids[0], ids[2]], template="ack").count() == 2
