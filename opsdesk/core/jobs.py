@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import psycopg
+from django.core.management import call_command
 from django.db import (
     DatabaseError,
     OperationalError,
@@ -30,6 +31,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from . import scheduler
 from .mail import one_session
 
 logger = logging.getLogger("opsdesk.worker")
@@ -188,8 +190,21 @@ def handed_over(model: type[M], pk: Any) -> M | None:
     return found if isinstance(found, model) and found.pk == pk else None
 
 
+# How long the results of finished jobs are kept (failed ones twice as long), in days.
+JOB_RESULTS_KEPT_DAYS = 14
+
+
+def prune_finished_jobs() -> None:
+    """Delete the results of jobs finished long ago: one or more rows per ticket otherwise
+    accumulate in the queue's table for ever (the task queue's own command does it)."""
+    call_command("prune_db_task_results", queue_name="*", min_age_days=JOB_RESULTS_KEPT_DAYS,
+                 failed_min_age_days=2 * JOB_RESULTS_KEPT_DAYS, verbosity=0)
+
+
 def connect() -> None:
     task_enqueued.connect(announce_job, dispatch_uid="opsdesk.core.announce_job")
+    scheduler.register(name="finished jobs pruned", every_seconds=3600,
+                       job=prune_finished_jobs)
 
 
 class JobSignal:

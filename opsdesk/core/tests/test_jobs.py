@@ -65,3 +65,27 @@ def test_an_idle_worker_wakes_for_a_new_job(tmp_path):
 def test_enqueueing_a_job_works_on_either_database():
     job = send_reply_email.enqueue(message_id=987654)
     assert DBTaskResult.objects.get(pk=job.id).status == "READY"
+
+
+@pytest.mark.django_db
+def test_the_results_of_jobs_finished_long_ago_are_pruned():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from opsdesk.core.jobs import JOB_RESULTS_KEPT_DAYS, prune_finished_jobs
+
+    def job(status: str, days_ago: int) -> str:
+        result = send_reply_email.enqueue(message_id=0)
+        DBTaskResult.objects.filter(pk=result.id).update(
+            status=status, finished_at=timezone.now() - timedelta(days=days_ago))
+        return str(result.id)
+
+    kept = [job("SUCCESSFUL", JOB_RESULTS_KEPT_DAYS - 1),
+            job("FAILED", 2 * JOB_RESULTS_KEPT_DAYS - 1),
+            send_reply_email.enqueue(message_id=0).id]  # still waiting
+    pruned = [job("SUCCESSFUL", JOB_RESULTS_KEPT_DAYS + 1),
+              job("FAILED", 2 * JOB_RESULTS_KEPT_DAYS + 1)]
+    prune_finished_jobs()
+    left = {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)}
+    assert left == {str(pk) for pk in kept} and not left & set(pruned)
