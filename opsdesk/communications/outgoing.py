@@ -7,6 +7,8 @@ from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 
 from opsdesk.core.jobs import after_commit
 from opsdesk.core.mail import send_email
@@ -18,6 +20,7 @@ from opsdesk.tickets.models import (
     Ticket,
 )
 
+THREAD_DEPTH = 10  # Message-IDs named in a reply's References
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
                 timedelta(minutes=30))
 
@@ -59,9 +62,11 @@ def queue_reply_emails(messages: Sequence[Message]) -> None:
 
 
 def _threads(tickets: Iterable[Ticket]) -> dict[int, list[str]]:
-    """Each ticket's latest Message-IDs (newest first), to thread a reply on."""
+    """Each ticket's latest THREAD_DEPTH Message-IDs (newest first), to thread a reply on."""
     threads: dict[int, list[str]] = {ticket.pk: [] for ticket in tickets}
+    latest = Window(RowNumber(), partition_by=F("ticket_id"), order_by=F("created_at").desc())
     for ticket_id, header in MailReference.objects.filter(ticket__in=list(threads)) \
+            .annotate(latest=latest).filter(latest__lte=THREAD_DEPTH) \
             .order_by("ticket_id", "-created_at").values_list("ticket_id", "header"):
         threads[ticket_id].append(header)
     return threads
@@ -70,13 +75,7 @@ def _threads(tickets: Iterable[Ticket]) -> dict[int, list[str]]:
 def _thread_headers(previous: list[str]) -> dict[str, str]:
     if not previous:
         return {}
-    return {"In-Reply-To": previous[0], "References": " ".join(reversed(previous[:10]))}
-
-
-def send_reply(message: Message) -> None:
-    """Send one reply by email now, and register its Message-ID for threading."""
-    for _, error in send_replies([message]):
-        raise error
+    return {"In-Reply-To": previous[0], "References": " ".join(reversed(previous[:THREAD_DEPTH]))}
 
 
 def send_replies(messages: Sequence[Message]) -> list[tuple[Message, OSError]]:

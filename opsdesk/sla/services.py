@@ -200,21 +200,20 @@ def start_clocks(*, tickets: Sequence[tuple[Ticket, Iterable[str] | None]]) -> l
     met at creation. Two inserts for all the tickets, which keep their clocks in memory."""
     now = timezone.now()
     clocks: list[SlaClock] = []
-    judged: list[tuple[SlaClock, str, datetime]] = []
-    for ticket, tags in tickets:
-        policy = policy_for(ticket, tags)
-        own = [] if policy is None else [
-            c for c in (_new_clock(ticket, policy, t, ticket.received_at)
-                        for t in (Target.INTAKE, Target.ACK, Target.RESOLVE)) if c]
-        remember_related(ticket, "sla_clocks", own)
-        intake = next((c for c in own if c.target == Target.INTAKE), None)
-        if intake is not None:
-            judged.append((intake, _judge(intake, ticket.created_at), ticket.created_at))
-        clocks += own
-    SlaClock.objects.bulk_create(clocks)
-    events = [_event(c, SlaEventKind.STARTED, now) for c in clocks]
-    events += [_event(clock, kind, at) for clock, kind, at in judged]
-    SlaEvent.objects.bulk_create(events)
+    with _writing() as writes:
+        for ticket, tags in tickets:
+            policy = policy_for(ticket, tags)
+            own = [] if policy is None else [
+                c for c in (_new_clock(ticket, policy, t, ticket.received_at)
+                            for t in (Target.INTAKE, Target.ACK, Target.RESOLVE)) if c]
+            remember_related(ticket, "sla_clocks", own)
+            for clock in own:
+                writes.start(clock)
+                writes.event(clock, SlaEventKind.STARTED, now)
+            intake = next((c for c in own if c.target == Target.INTAKE), None)
+            if intake is not None:
+                writes.event(intake, _judge(intake, ticket.created_at), ticket.created_at)
+            clocks += own
     return clocks
 
 

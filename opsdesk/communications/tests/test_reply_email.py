@@ -225,3 +225,20 @@ def test_a_job_run_in_place_reads_what_it_was_not_handed(
         after_commit(send_reply_email, message_id=second.pk, handing_over=first)
     [(_, mail)] = smtp.received
     assert body_of(mail).strip() == "Second."
+
+
+def test_a_reply_names_the_latest_ten_message_ids_of_a_long_thread(
+        ticket, agent, smtp, run_tasks, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now() - timedelta(hours=1)
+    MailReference.objects.bulk_create(
+        MailReference(header=f"<m{n}@campus.example.edu.vn>", ticket=ticket, outgoing=False,
+                      created_at=start + timedelta(minutes=n)) for n in range(12))
+    _reply(ticket, agent, "Still on it.", django_capture_on_commit_callbacks)
+    run_tasks()
+    [mail] = smtp.messages
+    assert mail["In-Reply-To"] == "<m11@campus.example.edu.vn>"
+    assert mail["References"].split() == [f"<m{n}@campus.example.edu.vn>" for n in range(2, 12)]
