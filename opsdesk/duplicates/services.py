@@ -39,6 +39,7 @@ from .text import terms_of
 RARITY_SCALE = 1000.0
 POOL_SIZE = 80  # tickets scored exactly, out of those sharing the rarest terms
 ROW_BUDGET = 3000  # index rows the pool is looked for in, at most (beyond the rarest term)
+STALE_SHARE = 1000  # index rows shared among rare terms whose counts are low or stale
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,9 @@ def _rarest(weights: dict[str, float], others: dict[str, int]) -> list[str]:
 def _row_limits(rare: list[str], others: dict[str, int]) -> list[tuple[str, int]]:
     """How many of the latest index rows of each rare term the pool is looked for in: all
     those it was counted in (twice over, as the count may be minutes old), and at least an
-    even share of ROW_BUDGET. Counts are stale on a new desk or in a burst, when every
+    even share of STALE_SHARE. Counts are stale on a new desk or in a burst, when every
     word passes for rare: the share then bounds the work, keeping the latest tickets."""
-    share = max(1, ROW_BUDGET // max(1, len(rare)))
+    share = max(1, STALE_SHARE // max(1, len(rare)))
     return [(term, max(share, 2 * others[term])) for term in rare]
 
 

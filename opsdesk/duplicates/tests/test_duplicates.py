@@ -175,9 +175,9 @@ def test_the_pool_is_looked_for_among_the_latest_tickets_when_terms_are_not_coun
                               ["exam", "submission", "students"], exclude=None, pool=80)
     pooled = {ticket_id for ticket_id, *_ in rows}
     assert pooled == {latest.pk, *(t.pk for t in older[-3:])}  # 13 tickets hold both words
-    monkeypatch.setattr(duplicate_services, "ROW_BUDGET", 8)
+    monkeypatch.setattr(duplicate_services, "STALE_SHARE", 8)
     assert duplicate_services._row_limits(["exam", "submission"], {"exam": 0, "submission": 0}) \
-        == [("exam", 4), ("submission", 4)]  # never counted: an even share of the budget
+        == [("exam", 4), ("submission", 4)]  # never counted: an even share of STALE_SHARE
     assert duplicate_services._row_limits(["exam"], {"exam": 13}) == [("exam", 26)]  # counted
     found = find_duplicates(title=OUTAGE_EN["title"], description=OUTAGE_EN["description"],
                             tags=OUTAGE_EN["tags"])
