@@ -118,11 +118,13 @@ def _rarest(weights: dict[str, float], others: dict[str, int]) -> list[str]:
 
 def _row_limits(rare: list[str], others: dict[str, int]) -> list[tuple[str, int]]:
     """How many of the latest index rows of each rare term the pool is looked for in: all
-    those it was counted in (twice over, as the count may be minutes old), and at least an
-    even share of STALE_SHARE. Counts are stale on a new desk or in a burst, when every
-    word passes for rare: the share then bounds the work, keeping the latest tickets."""
+    those it was counted in (twice over, as the count may be minutes old) up to ROW_BUDGET,
+    and at least an even share of STALE_SHARE. Counts are stale on a new desk or in a
+    burst, when every word passes for rare: the share then bounds the work, keeping the
+    latest tickets. A text of common words only has a rarest term held by thousands of
+    open tickets: its latest ROW_BUDGET rows are read, not all of them."""
     share = max(1, STALE_SHARE // max(1, len(rare)))
-    return [(term, max(share, 2 * others[term])) for term in rare]
+    return [(term, max(share, min(2 * others[term], ROW_BUDGET))) for term in rare]
 
 
 def _search(terms: dict[str, float], *, exclude: int | None,

@@ -179,6 +179,8 @@ def test_the_pool_is_looked_for_among_the_latest_tickets_when_terms_are_not_coun
     assert duplicate_services._row_limits(["exam", "submission"], {"exam": 0, "submission": 0}) \
         == [("exam", 4), ("submission", 4)]  # never counted: an even share of STALE_SHARE
     assert duplicate_services._row_limits(["exam"], {"exam": 13}) == [("exam", 26)]  # counted
+    monkeypatch.setattr(duplicate_services, "ROW_BUDGET", 20)
+    assert duplicate_services._row_limits(["exam"], {"exam": 13}) == [("exam", 20)]  # common
     found = find_duplicates(title=OUTAGE_EN["title"], description=OUTAGE_EN["description"],
                             tags=OUTAGE_EN["tags"])
     assert found and found[0].ticket_id == latest.pk  # the same report, found within the bound
