@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import psycopg
+from django.conf import settings
 from django.core.management import call_command
 from django.db import (
     DatabaseError,
@@ -25,6 +26,7 @@ from django.db import (
     transaction,
 )
 from django.db.models import Model
+from django.utils import timezone
 from django_tasks.base import Task
 from django_tasks.signals import task_enqueued
 from django_tasks_db.management.commands.db_worker import Worker
@@ -67,6 +69,15 @@ def joinable(joining: Joining) -> None:
     """Let a worker run the ready jobs of `joining.task` together (the task must tell, or
     send, nothing twice when run again: a joined run that fails is run job by job)."""
     _joinable[joining.task.module_path] = joining
+
+
+def linger_left(job: DBTaskResult) -> float:
+    """Seconds a worker waits before running a joinable job queued less than
+    OPSDESK_JOIN_LINGER ago, so that the jobs queued right after it (the next requests'
+    fan-outs) join its run: a run of one costs several times a joined job's share."""
+    linger = float(settings.OPSDESK_JOIN_LINGER)
+    age = (timezone.now() - job.enqueued_at).total_seconds()
+    return min(linger, max(0.0, linger - age))
 
 
 def _run_joined(joining: Joining, jobs: list[DBTaskResult],
@@ -271,12 +282,18 @@ class WakingWorker(Worker):
     def run_task(self, db_task_result: DBTaskResult) -> None:
         with running_job():
             joining = _joinable.get(db_task_result.task_path)
+            if joining:
+                self._pause(linger_left(db_task_result))
             others = self._claim_joining(db_task_result, joining) if joining else []
             if not others:
                 super().run_task(db_task_result)
                 return
             assert joining is not None
             _run_joined(joining, [db_task_result, *others], alone=super().run_task)
+
+    def _pause(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
 
     def _claim_joining(self, first: DBTaskResult, joining: "Joining") -> list[DBTaskResult]:
         """Other jobs of the same task ready now, with the same arguments but the list."""
