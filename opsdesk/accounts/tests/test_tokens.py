@@ -1,6 +1,7 @@
 """API tokens: shown once, stored as a SHA-256 hash, refused once revoked."""
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 
@@ -69,3 +70,14 @@ def test_using_a_token_records_when(agent):
     token, raw = create_token(user=agent)
     user_for_token(raw)
     assert ApiToken.objects.get(pk=token.pk).last_used_at is not None
+
+
+def test_a_token_in_use_is_recorded_as_used_at_most_once_a_minute(agent):
+    token, raw = create_token(user=agent)
+    user_for_token(raw)
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert user_for_token(raw) == agent
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first  # not written again
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    user_for_token(raw)
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first  # a minute on: recorded
