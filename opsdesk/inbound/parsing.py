@@ -48,7 +48,9 @@ class ParsedEmail:
 
 def parse_email(raw: bytes, *, max_attachment_bytes: int) -> ParsedEmail:
     """Everything opsdesk reads from one message; never raises on malformed mail."""
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    # The compat32 policy keeps headers as the raw strings decode_words reads: the default
+    # policy parses each one into header objects first, four fifths of the time spent here.
+    message = email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.compat32)
     headers = {name.lower(): decode_words(value) for name, value in _raw_items(message)}
     ids = MSGID.findall(headers.get("message-id", ""))
     from_name, from_address = first_address(_raw_header(message, "from"))
