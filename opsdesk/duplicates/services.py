@@ -145,16 +145,17 @@ def _search(terms: dict[str, float], *, exclude: int | None,
     own_weight = sum(weights.values())
     rows = lookups.pool_terms(_row_limits(_rarest(weights, others), others), list(terms),
                               exclude=exclude, pool=POOL_SIZE)
-    rows += [(ticket_id, term, weight, sum(theirs.values()))
-             for ticket_id, theirs in unstored for term, weight in theirs.items()
-             if term in weights]
+    for ticket_id, theirs in unstored:
+        total = sum(theirs.values())
+        rows += [(ticket_id, term, weight, total) for term, weight in theirs.items()
+                 if term in weights]
     for ticket_id, term, weight, total in rows:
         shared[ticket_id] += min(weights[term], weight)
         doc_weight[ticket_id] = total
     scored = [Candidate(t, round(min(1.0, s / math.sqrt(own_weight * doc_weight[t])), 3))
               for t, s in shared.items()]
-    best = sorted((c for c in scored if c.score >= threshold()),
-                  key=lambda c: (-c.score, c.ticket_id))
+    least = threshold()
+    best = sorted((c for c in scored if c.score >= least), key=lambda c: (-c.score, c.ticket_id))
     return _Search(weights, best[:max_candidates()])
 
 
