@@ -283,7 +283,7 @@ class WakingWorker(Worker):
         with running_job():
             joining = _joinable.get(db_task_result.task_path)
             if joining:
-                self._pause(linger_left(db_task_result))
+                self._linger(db_task_result)
             others = self._claim_joining(db_task_result, joining) if joining else []
             if not others:
                 super().run_task(db_task_result)
@@ -291,9 +291,19 @@ class WakingWorker(Worker):
             assert joining is not None
             _run_joined(joining, [db_task_result, *others], alone=super().run_task)
 
+    def _linger(self, job: DBTaskResult) -> None:
+        """Wait for the jobs queued right after `job` to join it, running meanwhile the
+        ready jobs of other tasks (a playbook's answer does not wait for a fan-out)."""
+        until = time.monotonic() + linger_left(job)
+        while (left := until - time.monotonic()) > 0:
+            other = self._claim(leaving=job.task_path)
+            if other is None:
+                self._pause(left)
+                return
+            super().run_task(other)
+
     def _pause(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
+        time.sleep(seconds)
 
     def _claim_joining(self, first: DBTaskResult, joining: "Joining") -> list[DBTaskResult]:
         """Other jobs of the same task ready now, with the same arguments but the list."""
@@ -313,8 +323,11 @@ class WakingWorker(Worker):
                 job.claim(self.worker_id)
         return others
 
-    def _claim(self) -> DBTaskResult | None:
+    def _claim(self, *, leaving: str | None = None) -> DBTaskResult | None:
+        """A ready job, claimed; with `leaving`, not one of that task."""
         ready = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if leaving is not None:
+            ready = ready.exclude(task_path=leaving)
         with exclusive_transaction(ready.db):
             try:
                 job: DBTaskResult | None = ready.get_locked()

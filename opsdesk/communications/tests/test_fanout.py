@@ -305,11 +305,36 @@ def test_a_worker_waits_a_moment_for_the_next_requests_jobs_to_run_them_with_a_n
     rows = {str(row.pk): row.status for row in DBTaskResult.objects.all()}
     assert [rows[first.id], rows[queued_meanwhile[0].id]] == ["SUCCESSFUL", "SUCCESSFUL"]
     assert Message.objects.filter(ticket_id__in=ids, template="ack").count() == 2
+    assert linger_left(DBTaskResult.objects.get(pk=first.id)) < 0.25  # it waited already
     job = DBTaskResult.objects.get(pk=first.id)
     job.enqueued_at = timezone.now() - timedelta(seconds=1)
     assert linger_left(job) == 0.0  # waited long enough in the queue already
     job.enqueued_at = timezone.now() + timedelta(hours=1)
     assert linger_left(job) == 0.25  # a clock set back: never more than the linger
+
+
+def test_while_a_fan_out_job_waits_for_others_to_join_the_jobs_of_other_tasks_run(
+        agent, requester, settings):
+    from opsdesk.communications.tasks import fan_out_new_tickets, send_reply_email
+    from opsdesk.core.jobs import WakingWorker
+
+    settings.OPSDESK_JOIN_LINGER = 0.25
+    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams",
+                                    impact=Impact(affected_users=60, blocking=True))
+    fan_out = fan_out_new_tickets.enqueue(ticket_ids=[ticket.pk], actor_id=agent.pk)
+    other = send_reply_email.enqueue(message_id=987654)  # queued after it: no such message
+    seen_while_waiting = []
+
+    class Worker(WakingWorker):
+        def _pause(self, seconds: float) -> None:
+            seen_while_waiting.extend(DBTaskResult.objects.get(pk=pk).status
+                                      for pk in (fan_out.id, other.id))
+
+    worker = Worker(interval=1, worker_id="test")
+    worker.run_task(worker._claim())
+
+    assert seen_while_waiting == ["RUNNING", "SUCCESSFUL"]  # the other ran in the wait
+    assert DBTaskResult.objects.get(pk=fan_out.id).status == "SUCCESSFUL"
 
 
 def test_joined_fan_out_jobs_that_fail_together_are_run_alone_so_only_the_faulty_fails(
