@@ -280,27 +280,37 @@ class WakingWorker(Worker):
             self.signal.close()
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        with running_job():
-            joining = _joinable.get(db_task_result.task_path)
-            if joining:
-                self._linger(db_task_result)
-            others = self._claim_joining(db_task_result, joining) if joining else []
-            if not others:
-                super().run_task(db_task_result)
-                return
-            assert joining is not None
-            _run_joined(joining, [db_task_result, *others], alone=super().run_task)
+        # Running from the claim: a stop signal now lets the claimed jobs finish (the
+        # queue's worker exits at once otherwise, leaving them claimed for ever).
+        self.running_task = True
+        try:
+            with running_job():
+                joining = _joinable.get(db_task_result.task_path)
+                if joining:
+                    self._linger(db_task_result)
+                others = self._claim_joining(db_task_result, joining) if joining else []
+                if not others:
+                    super().run_task(db_task_result)
+                    return
+                assert joining is not None
+                _run_joined(joining, [db_task_result, *others], alone=self._run_alone)
+        finally:
+            self.running_task = False
+
+    def _run_alone(self, job: DBTaskResult) -> None:
+        super().run_task(job)
+        self.running_task = True  # still within the run that claimed it
 
     def _linger(self, job: DBTaskResult) -> None:
         """Wait for the jobs queued right after `job` to join it, running meanwhile the
         ready jobs of other tasks (a playbook's answer does not wait for a fan-out)."""
         until = time.monotonic() + linger_left(job)
-        while (left := until - time.monotonic()) > 0:
+        while self.running and (left := until - time.monotonic()) > 0:
             other = self._claim(leaving=job.task_path)
             if other is None:
                 self._pause(left)
                 return
-            super().run_task(other)
+            self._run_alone(other)
 
     def _pause(self, seconds: float) -> None:
         time.sleep(seconds)
