@@ -288,7 +288,8 @@ class WakingWorker(Worker):
                 joining = _joinable.get(db_task_result.task_path)
                 if joining:
                     self._linger(db_task_result)
-                others = self._claim_joining(db_task_result, joining) if joining else []
+                others = self._claim_joining(db_task_result, joining) \
+                    if joining and self.running else []  # told to stop: claim no more
                 if not others:
                     super().run_task(db_task_result)
                     return
