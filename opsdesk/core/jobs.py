@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -27,7 +28,7 @@ from django.db import (
 )
 from django.db.models import Model
 from django.utils import timezone
-from django_tasks.base import Task
+from django_tasks.base import Task, TaskResultStatus
 from django_tasks.signals import task_enqueued
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -212,10 +213,30 @@ def prune_finished_jobs() -> None:
                  failed_min_age_days=2 * JOB_RESULTS_KEPT_DAYS, verbosity=0)
 
 
+ABANDONED_AFTER = timedelta(minutes=15)  # a joined run of 50 jobs takes under a minute
+
+
+def requeue_abandoned_jobs() -> int:
+    """Jobs of a joinable task (safe to run again) claimed over ABANDONED_AFTER ago and not
+    finished: their worker was killed (a stop signal lets it finish them); ready again for
+    the next worker. Returns how many."""
+    with transaction.atomic():
+        abandoned = list(DBTaskResult.objects.running().filter(
+            task_path__in=list(_joinable), started_at__lt=timezone.now() - ABANDONED_AFTER,
+        ).select_for_update(skip_locked=True).values_list("pk", flat=True))
+        DBTaskResult.objects.filter(pk__in=abandoned).update(
+            status=TaskResultStatus.READY, started_at=None)
+    for pk in abandoned:
+        logger.warning("job %s was abandoned by its worker; queued again", pk)
+    return len(abandoned)
+
+
 def connect() -> None:
     task_enqueued.connect(announce_job, dispatch_uid="opsdesk.core.announce_job")
     scheduler.register(name="finished jobs pruned", every_seconds=3600,
                        job=prune_finished_jobs)
+    scheduler.register(name="abandoned jobs queued again", every_seconds=300,
+                       job=requeue_abandoned_jobs)
 
 
 class JobSignal:

@@ -337,6 +337,41 @@ def test_while_a_fan_out_job_waits_for_others_to_join_the_jobs_of_other_tasks_ru
     assert DBTaskResult.objects.get(pk=fan_out.id).status == "SUCCESSFUL"
 
 
+def test_a_fan_out_job_its_worker_was_killed_running_is_queued_again_and_run(
+        agent, requester, settings):
+    """A worker killed (not told to stop) leaves the jobs it claimed running for ever: the
+    sweep readies a fan-out job claimed over 15 minutes ago again (a fan-out tells no one
+    twice), not a recent one, nor the job of a task not safe to run again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from opsdesk.communications.tasks import fan_out_new_tickets, send_reply_email
+    from opsdesk.core.jobs import WakingWorker, requeue_abandoned_jobs
+
+    settings.OPSDESK_JOIN_LINGER = 0
+    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams",
+                                    impact=Impact(affected_users=60, blocking=True))
+    killed = fan_out_new_tickets.enqueue(ticket_ids=[ticket.pk], actor_id=agent.pk)
+    busy = fan_out_new_tickets.enqueue(ticket_ids=[987654], actor_id=agent.pk)
+    other_task = send_reply_email.enqueue(message_id=987654)
+    now = timezone.now()
+    for job, claimed in ((killed, now - timedelta(minutes=20)),
+                         (busy, now - timedelta(minutes=5)),
+                         (other_task, now - timedelta(minutes=20))):
+        DBTaskResult.objects.filter(pk=job.id).update(status="RUNNING", started_at=claimed)
+
+    assert requeue_abandoned_jobs() == 1
+    status = {str(row.pk): row.status for row in DBTaskResult.objects.all()}
+    assert [status[j.id] for j in (killed, busy, other_task)] == ["READY", "RUNNING",
+                                                                   "RUNNING"]
+    worker = WakingWorker(interval=1, worker_id="test")
+    worker.run_task(worker._claim())
+    assert DBTaskResult.objects.get(pk=killed.id).status == "SUCCESSFUL"
+    assert Message.objects.filter(ticket=ticket, template="ack").count() == 1
+    assert requeue_abandoned_jobs() == 0
+
+
 def test_joined_fan_out_jobs_that_fail_together_are_run_alone_so_only_the_faulty_fails(
         agent, requester, manager, monkeypatch):
     from opsdesk.communications import tasks
