@@ -336,6 +336,12 @@ def _read(args: argparse.Namespace, token: str, peer_info: dict[str, Any],
             "peer": peer}
 
 
+def _cpu_ms(reps: list[dict[str, Any]], done: str) -> float:
+    """Median CPU-milliseconds the whole machine spent a ticket or message during the timed
+    runs (server or ingest, database, opsdesk's worker beside, client): work, not speed."""
+    return round(statistics.median(r["machine_busy_cpu_s"] * 1000 / r[done] for r in reps), 1)
+
+
 def _summarise(report: Report, figures: dict[str, Any]) -> None:
     if "create" in figures:
         peer, ours = figures["create"]["peer"], figures["create"]["opsdesk"]
@@ -355,6 +361,9 @@ def _summarise(report: Report, figures: dict[str, Any]) -> None:
                    _median(reps, "mean_ms")) for who, reps in (("opsdesk", ours), ("peer", peer))]
         for key, (a, b) in row.items():
             report.ratios[f"create {key} opsdesk ÷ peer"] = a / b
+        cpu = (_cpu_ms(ours, "ok"), _cpu_ms(peer, "ok"))
+        report.setup["API create, machine CPU a ticket during the run, ms (opsdesk | peer)"] = cpu
+        report.ratios["create machine CPU a ticket opsdesk ÷ peer"] = cpu[0] / cpu[1]
         ratio = row["tickets_per_s"][0] / row["tickets_per_s"][1]
         report.verdicts["opsdesk ≥ 3× peer, API creation"] = \
             "met" if ratio >= 3 else f"MISSED ({ratio:.2f}×)"
@@ -374,6 +383,9 @@ def _summarise(report: Report, figures: dict[str, Any]) -> None:
             f"opsdesk --jobs {'OK' if all(r['check_ok'] for r in parallel) else 'MISMATCH'}, "
             f"peer {'OK' if all(r.get('check_ok') for r in peer) else 'MISMATCH'}")
         report.ratios["email messages/s opsdesk ÷ peer"] = a / b
+        cpu = (_cpu_ms(ours, "created"), _cpu_ms(peer, "created"))
+        report.setup["email, machine CPU a message during the run, ms (opsdesk | peer)"] = cpu
+        report.ratios["email machine CPU a message opsdesk ÷ peer"] = cpu[0] / cpu[1]
         report.verdicts["opsdesk ≥ 3× peer, email ingestion (one process each)"] = \
             "met" if a / b >= 3 else f"MISSED ({a / b:.2f}×)"
         jobs = figures["email"].get("jobs", 1)
