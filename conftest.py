@@ -161,6 +161,7 @@ def ticket_of_requester(make_ticket: Any) -> Ticket:
 @pytest.fixture
 def run_tasks(db: None) -> Any:
     """Run the queued background jobs once each, as `opsdesk worker` would."""
+    from django_tasks import TaskContext
     from django_tasks_db.models import DBTaskResult
 
     from opsdesk.core.jobs import running_job
@@ -170,9 +171,10 @@ def run_tasks(db: None) -> Any:
         for row in DBTaskResult.objects.ready().order_by("enqueued_at"):
             row.claim("test")
             result = row.task_result
+            context = (TaskContext(task_result=result),) if row.task.takes_context else ()
             try:
                 with running_job():
-                    row.set_successful(row.task.call(*result.args, **result.kwargs))
+                    row.set_successful(row.task.call(*context, *result.args, **result.kwargs))
             except Exception as exc:  # recorded on the row, as the worker does
                 row.set_failed(exc)
             ran += 1

@@ -69,6 +69,7 @@ def run(argv: list[str]) -> Report:
     from django.conf import settings
     from django.db import transaction
     from django.utils import timezone
+    from django_tasks import TaskContext
     from django_tasks_db.models import DBTaskResult
 
     from opsdesk.accounts.services import find_or_create_requester
@@ -117,7 +118,8 @@ def run(argv: list[str]) -> Report:
         assert row is not None, f"the playbook was not queued for ticket {ticket_id}"
         row.claim("bench")
         result = row.task_result
-        row.set_successful(row.task.call(*result.args, **result.kwargs))
+        row.set_successful(row.task.call(TaskContext(task_result=result), *result.args,
+                                         **result.kwargs))
 
     def finished(ticket_id: int) -> bool:
         return AutomationRun.objects.filter(ticket_id=ticket_id, kind="playbook",

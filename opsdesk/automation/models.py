@@ -101,6 +101,8 @@ class AutomationRun(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
+    job_id = models.CharField(max_length=64, blank=True, default="",
+                              help_text="The background job that ran it, if one did.")
 
     class Meta:
         ordering = ["-started_at", "-id"]

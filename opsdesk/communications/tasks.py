@@ -16,6 +16,7 @@ from opsdesk.core.jobs import (
     delivering_together,
     handed_over,
     joinable,
+    rerunnable,
 )
 from opsdesk.core.stranded import requeue_stranded
 from opsdesk.tickets.models import DeliveryStatus, Message, MessageKind
@@ -94,8 +95,14 @@ def send_escalation_email(escalation_id: int) -> str:
         pk=escalation_id).first()
     if escalation is None:
         return "skipped"
+    if escalation.mail_references.filter(outgoing=True).exists():
+        return "sent already"  # by an earlier run of this job, its worker killed after
     email_escalation(escalation)
     return "sent"
+
+
+# A worker killed while sending it leaves the job claimed: readied again, it sends once.
+rerunnable(send_escalation_email)
 
 
 def requeue_stranded_replies() -> int:

@@ -72,6 +72,15 @@ def joinable(joining: Joining) -> None:
     _joinable[joining.task.module_path] = joining
 
 
+_rerunnable: set[str] = set()
+
+
+def rerunnable(task: Task[Any, Any]) -> None:
+    """Let the sweep ready again a job of `task` that a killed worker left claimed (the
+    task must find and finish what its first run started, doing nothing twice)."""
+    _rerunnable.add(task.module_path)
+
+
 def linger_left(job: DBTaskResult) -> float:
     """Seconds a worker waits before running a joinable job queued less than
     OPSDESK_JOIN_LINGER ago, so that the jobs queued right after it (the next requests'
@@ -213,16 +222,17 @@ def prune_finished_jobs() -> None:
                  failed_min_age_days=2 * JOB_RESULTS_KEPT_DAYS, verbosity=0)
 
 
-ABANDONED_AFTER = timedelta(minutes=15)  # a joined run of 50 jobs takes under a minute
+ABANDONED_AFTER = timedelta(minutes=15)  # a joined run of 50 jobs or a playbook takes < 1 min
 
 
 def requeue_abandoned_jobs() -> int:
-    """Jobs of a joinable task (safe to run again) claimed over ABANDONED_AFTER ago and not
-    finished: their worker was killed (a stop signal lets it finish them); ready again for
-    the next worker. Returns how many."""
+    """Jobs of a task safe to run again (joinable or rerunnable) claimed over
+    ABANDONED_AFTER ago and not finished: their worker was killed (a stop signal lets it
+    finish them); ready again for the next worker. Returns how many."""
     with transaction.atomic():
         abandoned = list(DBTaskResult.objects.running().filter(
-            task_path__in=list(_joinable), started_at__lt=timezone.now() - ABANDONED_AFTER,
+            task_path__in=[*_joinable, *_rerunnable],
+            started_at__lt=timezone.now() - ABANDONED_AFTER,
         ).select_for_update(skip_locked=True).values_list("pk", flat=True))
         DBTaskResult.objects.filter(pk__in=abandoned).update(
             status=TaskResultStatus.READY, started_at=None)

@@ -152,14 +152,15 @@ def _fresh(ticket_id: int) -> Ticket:
 
 
 def run_playbook(name: str, *, ticket: Ticket, actor: User | None = None, dry_run: bool = False,
-                 trigger: str = "manual", parent: AutomationRun | None = None) -> AutomationRun:
+                 trigger: str = "manual", parent: AutomationRun | None = None,
+                 job_id: str = "") -> AutomationRun:
     """Run a playbook on the ticket now and return its recorded run (never raises for what
     the playbook meets: failures are recorded on the run)."""
     playbook = playbook_named(name)
     run = AutomationRun.objects.create(
         ticket=ticket, parent=parent, kind=KIND, name=playbook.name, trigger=trigger[:20],
         dry_run=dry_run, actor=actor or system_user(), outcome=RunOutcome.RUNNING,
-        result={"attempts": 1})
+        result={"attempts": 1}, job_id=job_id)
     return _attempt(playbook, run, attempt=1, requested_by=actor, previous={})
 
 

@@ -2,27 +2,42 @@
 
 import logging
 
-from django_tasks import task
+from django_tasks import TaskContext, task
 
+from opsdesk.core.errors import Conflict
+from opsdesk.core.jobs import rerunnable
 from opsdesk.tickets.models import Ticket
 
-from .runner import run_playbook
+from .runner import KIND, retry_run, retryable, run_playbook
 
 logger = logging.getLogger("opsdesk.playbooks")
 
 
-@task()
-def run_playbook_task(name: str, ticket_id: int, trigger: str = "ticket_created",
-                      parent_id: int | None = None) -> str:
+@task(takes_context=True)
+def run_playbook_task(context: TaskContext, name: str, ticket_id: int,
+                      trigger: str = "ticket_created", parent_id: int | None = None) -> str:
     """Run the playbook on the ticket as the system; returns what it came to. `parent_id`:
-    the automation run (a rule's) that asked for it."""
-    from opsdesk.automation.models import AutomationRun
+    the automation run (a rule's) that asked for it. Run again after its worker was killed,
+    the job retries the run it started (same run, same keys for outside calls)."""
+    from opsdesk.automation.models import AutomationRun, RunOutcome
 
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None:
         return "skipped: no such ticket"
-    parent = AutomationRun.objects.filter(pk=parent_id).first() if parent_id else None
-    run = run_playbook(name, ticket=ticket, trigger=trigger, parent=parent)
+    job_id = str(context.task_result.id)
+    run = AutomationRun.objects.filter(ticket=ticket, kind=KIND, job_id=job_id).first()
+    if run is None:
+        parent = AutomationRun.objects.filter(pk=parent_id).first() if parent_id else None
+        run = run_playbook(name, ticket=ticket, trigger=trigger, parent=parent, job_id=job_id)
+    elif run.outcome == RunOutcome.RUNNING and retryable(run):  # cut short, not failed
+        try:
+            run = retry_run(run)
+        except Conflict:  # someone is retrying it by hand right now
+            run.refresh_from_db()
     logger.info("playbook %s on ticket %s: %s (run %s)", name, ticket_id,
                 run.result.get("outcome", run.outcome), run.pk)
     return str(run.result.get("outcome", run.outcome))
+
+
+# A worker killed during the run leaves the job claimed: it is readied again and retries.
+rerunnable(run_playbook_task)

@@ -4,10 +4,12 @@ import pytest
 from django.core import mail
 from django_tasks_db.models import DBTaskResult
 
-from opsdesk.automation.models import AutomationRun
+from opsdesk.automation.models import AutomationRun, RunOutcome
 from opsdesk.tickets.models import DeliveryStatus, MessageKind
 
-from .conftest import playbook_run
+from .conftest import TICKETS, playbook_run, replies
+
+THU = TICKETS["101"]["requester"]["email"]
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +81,83 @@ def test_a_ticket_deleted_before_the_worker_ran_is_skipped(scenario_ticket, conn
     ticket.delete()
     assert run_tasks() == 1
     assert DBTaskResult.objects.get().return_value == "skipped: no such ticket"
+
+
+class WorkerKilled(BaseException):
+    """The worker's process dies where this is raised (no handler of Exception sees it)."""
+
+
+def _claimed_long_ago(job_id, minutes=20):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    DBTaskResult.objects.filter(pk=job_id).update(
+        status="RUNNING", started_at=timezone.now() - timedelta(minutes=minutes))
+
+
+def test_a_playbook_job_its_worker_was_killed_before_running_is_run_once_later(
+        scenario_ticket, connectors, lms_fake, run_tasks, django_capture_on_commit_callbacks):
+    from opsdesk.core.jobs import requeue_abandoned_jobs
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = scenario_ticket("101")
+    job = DBTaskResult.objects.get(task_path__endswith="run_playbook_task")
+    _claimed_long_ago(job.pk, minutes=5)
+    assert requeue_abandoned_jobs() == 0  # it may still be running
+    _claimed_long_ago(job.pk)
+
+    assert requeue_abandoned_jobs() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_tasks() == 1
+
+    run = playbook_run(ticket)
+    assert (run.result["outcome"], run.job_id) == ("resolved", str(job.pk))
+    assert [(c.action, c.changed) for c in lms_fake.changes()] == [("reactivate", True)]
+    assert len(mail.outbox) == 1 and "reactivated" in mail.outbox[0].body
+
+
+def test_a_playbook_run_cut_short_by_a_killed_worker_is_finished_under_the_same_run(
+        scenario_ticket, connectors, lms_fake, run_tasks, monkeypatch,
+        django_capture_on_commit_callbacks):
+    """Killed after the LMS reactivated the account, before the ticket was updated: the job
+    readied again retries that run (attempt 2, the same key for the LMS), which finds the
+    reactivation done instead of deciding afresh, and answers the requester once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from opsdesk.core.jobs import requeue_abandoned_jobs
+    from opsdesk.playbooks import login_recovery
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = scenario_ticket("101")
+    job = DBTaskResult.objects.get(task_path__endswith="run_playbook_task")
+    real = login_recovery.change_stage
+
+    def killed(**kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(login_recovery, "change_stage", killed)
+    with pytest.raises(WorkerKilled):
+        run_tasks()
+    cut_short = playbook_run(ticket)
+    assert cut_short.outcome == RunOutcome.RUNNING and replies(ticket) == []
+    assert lms_fake.account(THU)["status"] == "active"
+    long_ago = timezone.now() - timedelta(minutes=20)
+    AutomationRun.objects.filter(pk=cut_short.pk).update(
+        started_at=long_ago, result={**cut_short.result, "attempt_started_at":
+                                     long_ago.isoformat()})
+    _claimed_long_ago(job.pk)
+    monkeypatch.setattr(login_recovery, "change_stage", real)
+
+    assert requeue_abandoned_jobs() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_tasks() == 1
+
+    run = playbook_run(ticket)  # still the one run
+    assert (run.pk, run.result["attempts"], run.result["outcome"]) == (
+        cut_short.pk, 2, "resolved")
+    assert [(c.action, c.changed) for c in lms_fake.changes()] == [("reactivate", True)]
+    assert len(replies(ticket)) == 1 and len(mail.outbox) == 1
+    assert DBTaskResult.objects.get(pk=job.pk).status == "SUCCESSFUL"
