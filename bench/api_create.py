@@ -191,8 +191,9 @@ def run(argv: list[str]) -> Report:
                             threads=args.threads, headers=headers)
         load = closed_loop(server.port, post(bodies), count=len(bodies), threads=args.threads,
                            headers=headers, duration=args.duration)
-        after_load, drained_s = queued_jobs(), drain_queue(timeout=args.drain_seconds)
-        drained = queued_jobs() == 0
+        after_load = queued_jobs(running=True)
+        drained_s = drain_queue(timeout=args.drain_seconds)
+        drained = queued_jobs(running=True) == 0
         paced = fixed_rate(server.port, post(rate_bodies), rate=args.rate,
                            seconds=args.rate_seconds, headers=headers)
     created = Ticket.objects.count() - before
@@ -218,7 +219,7 @@ def run(argv: list[str]) -> Report:
                "queue worker": f"{args.queue_workers} × `opsdesk worker` beside the server "
                "(fan-out, emails); "
                f"jobs it had not reached after the throughput run: {after_load} (then "
-               f"{drained_s:.0f} s to work them off before the fixed-rate run), at the end: "
+               f"{drained_s:.1f} s to work them off before the fixed-rate run), at the end: "
                f"{left}",
                "healthz requests per second": round(floor.per_s, 1),
                "vacuum and statistics": autovacuum.describe(),

@@ -245,19 +245,29 @@ def _terminate(proc: "subprocess.Popen[bytes]") -> None:
             proc.wait(10)
 
 
-def queued_jobs() -> int:
-    """Jobs still waiting for a worker (what the worker did not keep up with)."""
+def queued_jobs(*, running: bool = False) -> int:
+    """Jobs still waiting for a worker (what the worker did not keep up with); `running`:
+    and those a worker is running now (claimed in the last 15 minutes: older claims were
+    left by a killed worker)."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.ready().count()
+    waiting = Q(status="READY")
+    if running:
+        waiting |= Q(status="RUNNING", started_at__gte=timezone.now() - timedelta(minutes=15))
+    return DBTaskResult.objects.filter(waiting).count()
 
 
 def drain_queue(*, timeout: float) -> float:
-    """Wait (at most `timeout` s) until the running workers have worked off the queue, so
-    the next measurement starts without the last one's backlog; returns the seconds waited."""
+    """Wait (at most `timeout` s) until the running workers have worked off the queue — the
+    jobs they are running included — so the next measurement starts without the last
+    one's backlog; returns the seconds waited (to a twentieth of a second)."""
     start = time.monotonic()
-    while queued_jobs() and time.monotonic() - start < timeout:
-        time.sleep(0.5)
+    while queued_jobs(running=True) and time.monotonic() - start < timeout:
+        time.sleep(0.05)
     return time.monotonic() - start
 
 
