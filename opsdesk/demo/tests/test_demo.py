@@ -1,7 +1,13 @@
 """`opsdesk demo` sets up everything a new user needs, and can run again."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 
 from opsdesk.accounts.models import User
@@ -42,3 +48,44 @@ def test_the_demo_outage_has_likely_duplicates_in_both_languages(db):
     assert reports >= {"Final exam submission fails for WEB102-HN",
                        "Không nộp được bài thi cuối kỳ - lớp DATA101-SG",
                        "Khong nop duoc bai thi MOBILE201-HN"}
+
+
+SLEEPER = ("import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); "
+           "time.sleep(60)")
+RUN_TOGETHER = ("import os, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+                "'opsdesk.settings'); django.setup(); "
+                "from opsdesk.demo.management.commands.demo import run_together; "
+                "run_together([[sys.executable, '-c', sys.argv[1], p] for p in sys.argv[2:]])")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
+def test_stopping_the_demo_stops_its_server_worker_and_fakes(stop, tmp_path):
+    """A service manager's SIGTERM or a closed terminal's SIGHUP ended the demo alone: its
+    processes ran on, holding their ports for the next `make demo`."""
+    pid_files = [tmp_path / f"{n}.pid" for n in range(2)]
+    demo = subprocess.Popen([sys.executable, "-c", RUN_TOGETHER, SLEEPER,  # noqa: S603
+                             *map(str, pid_files)])
+    try:
+        deadline = time.monotonic() + 30
+        while not all(f.exists() and f.read_text() for f in pid_files):
+            assert time.monotonic() < deadline, "the demo's processes did not start"
+            time.sleep(0.05)
+        started = [int(f.read_text()) for f in pid_files]
+        assert all(_alive(pid) for pid in started)
+
+        demo.send_signal(getattr(signal, stop))
+        demo.wait(timeout=20)
+        assert [_alive(pid) for pid in started] == [False, False]
+    finally:
+        demo.kill()
+        for f in pid_files:
+            if f.exists() and f.read_text() and _alive(int(f.read_text())):
+                os.kill(int(f.read_text()), signal.SIGKILL)

@@ -54,10 +54,19 @@ class Command(BaseCommand):
             ])
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_together(commands: list[list[str]]) -> None:
-    """Run the processes until one exits or we are interrupted, then stop them all."""
+    """Run the processes until one exits or we are interrupted (Ctrl+C, or SIGTERM / SIGHUP
+    as a service manager or a closed terminal sends), then stop them all."""
     # The demo is served over plain http on localhost: cookies cannot require HTTPS there.
     env = {**os.environ, "OPSDESK_SECURE_COOKIES": "0"}
+    # Python ends at once on SIGTERM and SIGHUP, skipping the clean-up below: the server,
+    # worker and fakes ran on without it, holding their ports.
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _interrupt)
     processes = [subprocess.Popen(argv, env=env) for argv in commands]  # noqa: S603 - ours
     try:
         while all(p.poll() is None for p in processes):
@@ -65,6 +74,8 @@ def run_together(commands: list[list[str]]) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop, signal.SIG_IGN)  # a second signal must not cut this short
         for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
