@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from opsdesk.communications.views import rate_ticket
 from opsdesk.core.api import api
@@ -12,6 +14,9 @@ admin.site.site_title = "opsdesk"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
+    path("favicon.ico",
+         RedirectView.as_view(url=f"{settings.STATIC_URL}web/favicon.svg", permanent=True)),
     path("api/v1/", api.urls),
     path("rate/<str:token>/", rate_ticket, name="rate_ticket"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -66,3 +66,36 @@ def test_a_lock_on_one_account_leaves_another_alone(agent, manager):
         sign_in(client, agent.email, "not-the-password")
     sign_in(client, manager.email, PASSWORD)
     assert signed_in(client)
+
+
+def test_a_wrong_password_keeps_the_email_and_says_what_went_wrong(agent):
+    response = sign_in(Client(), agent.email, "not-the-password")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'role="alert"' in page and "correct email and password" in page
+    assert f'value="{agent.email}"' in page
+
+
+def test_the_sign_in_page_is_in_vietnamese_when_asked(db):
+    client = Client(headers={"accept-language": "vi"})
+    page = client.get("/accounts/login/").content.decode()
+    assert "Đăng nhập opsdesk" in page and "Mật khẩu" in page
+    assert "Đăng nhập bằng liên kết gửi qua email" in page
+
+
+def test_a_locked_account_is_told_how_long_and_offered_the_emailed_link(agent):
+    client = Client()
+    for _ in range(5):
+        response = sign_in(client, agent.email, "not-the-password")
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert "Try again in 15 minutes." in page
+    assert 'href="/portal/login/"' in page
+
+
+def test_the_lock_page_speaks_vietnamese_too(agent):
+    client = Client(headers={"accept-language": "vi"})
+    for _ in range(5):
+        response = sign_in(client, agent.email, "not-the-password")
+    assert response.status_code == 429
+    assert "Hãy thử lại sau 15 phút." in response.content.decode()
