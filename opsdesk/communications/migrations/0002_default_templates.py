@@ -13,8 +13,7 @@ While we work on it, please use this workaround:
 {% if next_update_at %}You will hear from us again by {{ next_update_at }}.{% else %}We will keep you informed as we make progress.{% endif %}
 
 Best regards,
-{{ agent_name }}
-Support team""",
+{{ agent_name }}""",
     ),
     "update": (
         "Update on {{ ref }}: {{ title }}",
@@ -104,8 +103,7 @@ Trong lúc chúng tôi xử lý, anh/chị vui lòng dùng cách tạm thời sa
 {% if next_update_at %}Chúng tôi sẽ cập nhật cho anh/chị trước {{ next_update_at }}.{% else %}Chúng tôi sẽ thông báo ngay khi có tiến triển.{% endif %}
 
 Trân trọng,
-{{ agent_name }}
-Đội hỗ trợ""",
+{{ agent_name }}""",
     ),
     "update": (
         "Cập nhật về {{ ref }}: {{ title }}",

@@ -110,3 +110,37 @@ def test_an_agent_cannot_edit_templates(api, agent):
     template = MessageTemplate.objects.first()
     assert_error(api.as_(agent).patch(f"/api/v1/templates/{template.pk}", {"body": "x"}),
                  403, "forbidden")
+
+
+@pytest.mark.parametrize(("language", "team"), [("en", "Support team"), ("vi", "Đội hỗ trợ")])
+def test_an_ack_nobody_has_taken_is_signed_by_the_team_once(language, team, outage):
+    outage.assignee = None
+    body = render(key="ack", ticket=outage, language=language).body
+    assert body.rstrip().endswith(team)
+    assert body.count(team) == 1
+
+
+def test_an_ack_of_an_assigned_ticket_is_signed_by_the_agent(agent, outage):
+    outage.assignee = agent
+    body = render(key="ack", ticket=outage).body
+    assert body.rstrip().endswith(agent.display_name)
+
+
+def test_a_desk_still_holding_the_old_ack_has_it_signed_once_and_an_edited_one_is_kept(db):
+    import importlib
+
+    from django.apps import apps
+
+    fix = importlib.import_module("opsdesk.communications.migrations.0003_ack_signed_once")
+    english = MessageTemplate.objects.get(key="ack", language="en", cos="")
+    vietnamese = MessageTemplate.objects.get(key="ack", language="vi", cos="")
+    shipped = english.body
+    english.body = shipped + "\nSupport team"
+    english.save()
+    vietnamese.body = "Edited by the desk.\nĐội hỗ trợ"
+    vietnamese.save()
+    fix.sign_once(apps, None)
+    english.refresh_from_db()
+    vietnamese.refresh_from_db()
+    assert english.body == shipped
+    assert vietnamese.body == "Edited by the desk.\nĐội hỗ trợ"
