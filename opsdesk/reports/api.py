@@ -9,10 +9,9 @@ from opsdesk.core.auth import caller, require_desk_staff
 from opsdesk.tickets.api import ERRORS
 
 from . import services
+from .downloads import weekly_file
 from .patterns import patterns
-from .pdf import pdf_bytes
 from .periods import Period, period_between
-from .render import csv_text, markdown
 from .schemas import (
     PatternsQuery,
     PatternsReportOut,
@@ -24,8 +23,6 @@ from .schemas import (
 )
 
 router = Router(tags=["reports"])
-CONTENT_TYPES = {"md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8",
-                 "pdf": "application/pdf"}
 
 
 def _period(request: HttpRequest, query: PeriodQuery) -> Period:
@@ -70,8 +67,4 @@ def patterns_report(request: HttpRequest, filters: Query[PatternsQuery]) -> Any:
 def weekly_report(request: HttpRequest, filters: Query[WeeklyQuery]) -> HttpResponse:
     require_desk_staff(caller(request))
     report = services.weekly_report(week=filters.week)
-    render = {"md": markdown, "csv": csv_text, "pdf": pdf_bytes}[filters.format]
-    response = HttpResponse(render(report), content_type=CONTENT_TYPES[filters.format])
-    name = f"opsdesk-weekly-{report.period.label}.{filters.format}"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return weekly_file(report=report, file_format=filters.format, disposition="inline")

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from opsdesk.core.errors import InvalidInput
 from opsdesk.sla.models import ClockStatus, SlaClock, Target
@@ -18,7 +19,7 @@ from .sql import Seconds, summarise
 GROUP_BY = ("stage", "assignee", "tag", "created_date", "cos", "team")
 PERCENTILES = (0.5, 0.9)
 TOP_TAGS = 10
-NONE_LABELS = {"assignee": "Unassigned", "tag": "No tag", "team": "No team"}
+NONE_LABELS = {"assignee": _("Unassigned"), "tag": _("No tag"), "team": _("No team")}
 
 
 @dataclass(frozen=True)
@@ -126,14 +127,14 @@ def _grouped(tickets: QuerySet[Ticket], group_by: str,
     field = {"assignee": "assignee__email", "team": "team__name"}[group_by]
     label_field = {"assignee": "assignee__name", "team": "team__name"}[group_by]
     rows = tickets.values(field, label_field).annotate(n=Count("id")).order_by()
-    return [(r[field], r[label_field] or r[field] or NONE_LABELS[group_by], r["n"])
+    return [(r[field], r[label_field] or r[field] or str(NONE_LABELS[group_by]), r["n"])
             for r in rows]
 
 
 def _tag_rows(tickets: QuerySet[Ticket]) -> list[tuple[str | None, str, int]]:
     # One pass: the outer join gives each ticket once per tag, or once with no tag.
     rows = tickets.values("tags__name").annotate(n=Count("id")).order_by()
-    return [(r["tags__name"], r["tags__name"] or NONE_LABELS["tag"], r["n"]) for r in rows]
+    return [(r["tags__name"], r["tags__name"] or str(NONE_LABELS["tag"]), r["n"]) for r in rows]
 
 
 def _ordered(groups: list[Group], group_by: str) -> list[Group]:

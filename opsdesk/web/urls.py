@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import rules, runs, ticket, views
+from . import reports, rules, runs, ticket, views
 
 app_name = "web"
 urlpatterns = [
@@ -26,4 +26,6 @@ urlpatterns = [
     path("rules/<int:pk>/", rules.edit_rule, name="rule_edit"),
     path("rules/<int:pk>/toggle", rules.toggle_rule, name="rule_toggle"),
     path("rules/<int:pk>/move", rules.move_rule, name="rule_move"),
+    path("reports/weekly/", reports.weekly_page, name="weekly_report"),
+    path("reports/weekly.<str:file_format>", reports.weekly_download, name="weekly_download"),
 ]

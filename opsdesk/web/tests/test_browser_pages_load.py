@@ -44,3 +44,16 @@ def test_the_api_docs_render_without_a_network(page, sign_in, agent):
     page.get_by_role("heading", name="opsdesk API").wait_for()
     assert page.locator(".opblock").count() > 10
     assert trouble == []
+
+
+def test_a_manager_opens_the_weekly_report_and_downloads_it(page, sign_in, manager):
+    sign_in(manager).wait_for_load_state("networkidle")
+    trouble = _watch(page)
+    page.get_by_role("link", name="Reports").click()
+    page.locator("#week").fill("2026-W08")
+    page.get_by_role("button", name="Show").click()
+    page.get_by_role("heading", name="Weekly report 2026-W08").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    assert download.value.suggested_filename == "opsdesk-weekly-2026-W08.csv"
+    assert trouble == []
