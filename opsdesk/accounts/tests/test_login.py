@@ -99,3 +99,12 @@ def test_the_lock_page_speaks_vietnamese_too(agent):
         response = sign_in(client, agent.email, "not-the-password")
     assert response.status_code == 429
     assert "Hãy thử lại sau 15 phút." in response.content.decode()
+
+
+def test_a_lock_without_a_cool_off_says_to_ask_an_administrator(agent, settings):
+    settings.AXES_COOLOFF_TIME = None
+    client = Client()
+    for _ in range(5):
+        response = sign_in(client, agent.email, "not-the-password")
+    assert response.status_code == 429
+    assert "Ask an administrator to unlock it." in response.content.decode()
