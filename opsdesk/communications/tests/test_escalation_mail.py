@@ -43,12 +43,10 @@ def test_an_escalation_without_all_fields_is_refused_and_nothing_is_sent(api, ag
 
 def test_an_escalation_email_a_killed_worker_left_claimed_is_sent_once_later(
         agent, requester, dev_team, smtp, run_tasks, django_capture_on_commit_callbacks):
-    from datetime import timedelta
-
-    from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     from opsdesk.core.jobs import requeue_abandoned_jobs
+    from opsdesk.core.tests.jobs_support import claimed_minutes_ago
 
     dev_team.email = "dev-team@dev.example.edu.vn"
     dev_team.save()
@@ -56,8 +54,7 @@ def test_an_escalation_email_a_killed_worker_left_claimed_is_sent_once_later(
     with django_capture_on_commit_callbacks(execute=True):
         escalations.escalate(ticket=ticket, actor=agent, team=dev_team, handoff=HANDOFF)
     job = DBTaskResult.objects.get(task_path__endswith="send_escalation_email")
-    DBTaskResult.objects.filter(pk=job.pk).update(
-        status="RUNNING", started_at=timezone.now() - timedelta(minutes=20))
+    claimed_minutes_ago(job.pk, 20)
 
     assert requeue_abandoned_jobs() == 1
     run_tasks()

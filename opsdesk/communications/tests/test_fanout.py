@@ -342,12 +342,9 @@ def test_a_fan_out_job_its_worker_was_killed_running_is_queued_again_and_run(
     """A worker killed (not told to stop) leaves the jobs it claimed running for ever: the
     sweep readies a fan-out job claimed over 15 minutes ago again (a fan-out tells no one
     twice), not a recent one, nor the job of a task not safe to run again."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     from opsdesk.communications.tasks import fan_out_new_tickets, send_reply_email
     from opsdesk.core.jobs import WakingWorker, requeue_abandoned_jobs
+    from opsdesk.core.tests.jobs_support import claimed_minutes_ago
 
     settings.OPSDESK_JOIN_LINGER = 0
     ticket = services.create_ticket(actor=agent, requester=requester, title="Exams",
@@ -355,11 +352,8 @@ def test_a_fan_out_job_its_worker_was_killed_running_is_queued_again_and_run(
     killed = fan_out_new_tickets.enqueue(ticket_ids=[ticket.pk], actor_id=agent.pk)
     busy = fan_out_new_tickets.enqueue(ticket_ids=[987654], actor_id=agent.pk)
     other_task = send_reply_email.enqueue(message_id=987654)
-    now = timezone.now()
-    for job, claimed in ((killed, now - timedelta(minutes=20)),
-                         (busy, now - timedelta(minutes=5)),
-                         (other_task, now - timedelta(minutes=20))):
-        DBTaskResult.objects.filter(pk=job.id).update(status="RUNNING", started_at=claimed)
+    for job, minutes in ((killed, 20), (busy, 5), (other_task, 20)):
+        claimed_minutes_ago(job.id, minutes)
 
     assert requeue_abandoned_jobs() == 1
     status = {str(row.pk): row.status for row in DBTaskResult.objects.all()}

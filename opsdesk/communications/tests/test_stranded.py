@@ -9,6 +9,7 @@ from django_tasks_db.models import DBTaskResult
 
 from opsdesk.communications.tasks import fan_out_new_tickets, requeue_stranded_replies
 from opsdesk.core.jobs import running_job
+from opsdesk.core.tests.jobs_support import claimed_minutes_ago
 from opsdesk.notifications.models import Channel, ChannelDelivery, Notification
 from opsdesk.notifications.tasks import requeue_stranded_notices
 from opsdesk.tickets import services
@@ -55,20 +56,16 @@ def test_a_reply_whose_job_a_killed_worker_left_claimed_is_queued_again(
         agent, requester, smtp, run_tasks):
     """A job claimed and never finished (its worker killed) keeps the sweep off its email
     for 15 minutes only: the email, never tried, is then queued again and sent."""
-    from django.utils import timezone
-
     from opsdesk.communications.tasks import send_reply_email
 
     ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail")
     reply = services.add_message(ticket=ticket, actor=agent, kind="reply", body="On it.")
     DBTaskResult.objects.all().delete()  # as if its job had been claimed, then lost
     claimed = send_reply_email.enqueue(message_id=reply.pk)
-    DBTaskResult.objects.filter(pk=claimed.id).update(
-        status="RUNNING", started_at=timezone.now() - timedelta(minutes=5))
+    claimed_minutes_ago(claimed.id, 5)
     _older(11)
     assert requeue_stranded_replies() == 0  # its job may still be sending it
-    DBTaskResult.objects.filter(pk=claimed.id).update(
-        started_at=timezone.now() - timedelta(minutes=16))
+    claimed_minutes_ago(claimed.id, 16)
     assert requeue_stranded_replies() == 1
     run_tasks()
 

@@ -1,10 +1,15 @@
 """New login tickets get the playbook from the worker, queued once the ticket is committed."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from opsdesk.automation.models import AutomationRun, RunOutcome
+from opsdesk.core.jobs import requeue_abandoned_jobs
+from opsdesk.core.tests.jobs_support import claimed_minutes_ago
 from opsdesk.tickets.models import DeliveryStatus, MessageKind
 
 from .conftest import TICKETS, playbook_run, replies
@@ -87,25 +92,14 @@ class WorkerKilled(BaseException):
     """The worker's process dies where this is raised (no handler of Exception sees it)."""
 
 
-def _claimed_long_ago(job_id, minutes=20):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    DBTaskResult.objects.filter(pk=job_id).update(
-        status="RUNNING", started_at=timezone.now() - timedelta(minutes=minutes))
-
-
 def test_a_playbook_job_its_worker_was_killed_before_running_is_run_once_later(
         scenario_ticket, connectors, lms_fake, run_tasks, django_capture_on_commit_callbacks):
-    from opsdesk.core.jobs import requeue_abandoned_jobs
-
     with django_capture_on_commit_callbacks(execute=True):
         ticket = scenario_ticket("101")
     job = DBTaskResult.objects.get(task_path__endswith="run_playbook_task")
-    _claimed_long_ago(job.pk, minutes=5)
+    claimed_minutes_ago(job.pk, 5)
     assert requeue_abandoned_jobs() == 0  # it may still be running
-    _claimed_long_ago(job.pk)
+    claimed_minutes_ago(job.pk, 20)
 
     assert requeue_abandoned_jobs() == 1
     with django_capture_on_commit_callbacks(execute=True):
@@ -123,11 +117,6 @@ def test_a_playbook_run_cut_short_by_a_killed_worker_is_finished_under_the_same_
     """Killed after the LMS reactivated the account, before the ticket was updated: the job
     readied again retries that run (attempt 2, the same key for the LMS), which finds the
     reactivation done instead of deciding afresh, and answers the requester once."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from opsdesk.core.jobs import requeue_abandoned_jobs
     from opsdesk.playbooks import login_recovery
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -148,7 +137,7 @@ def test_a_playbook_run_cut_short_by_a_killed_worker_is_finished_under_the_same_
     AutomationRun.objects.filter(pk=cut_short.pk).update(
         started_at=long_ago, result={**cut_short.result, "attempt_started_at":
                                      long_ago.isoformat()})
-    _claimed_long_ago(job.pk)
+    claimed_minutes_ago(job.pk, 20)
     monkeypatch.setattr(login_recovery, "change_stage", real)
 
     assert requeue_abandoned_jobs() == 1
