@@ -247,17 +247,17 @@ def _terminate(proc: "subprocess.Popen[bytes]") -> None:
 
 def queued_jobs(*, running: bool = False) -> int:
     """Jobs still waiting for a worker (what the worker did not keep up with); `running`:
-    and those a worker is running now (claimed in the last 15 minutes: older claims were
+    and those a worker is running now (claims older than the product's ABANDONED_AFTER were
     left by a killed worker)."""
-    from datetime import timedelta
-
     from django.db.models import Q
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
+    from opsdesk.core.jobs import ABANDONED_AFTER
+
     waiting = Q(status="READY")
     if running:
-        waiting |= Q(status="RUNNING", started_at__gte=timezone.now() - timedelta(minutes=15))
+        waiting |= Q(status="RUNNING", started_at__gte=timezone.now() - ABANDONED_AFTER)
     return DBTaskResult.objects.filter(waiting).count()
 
 
