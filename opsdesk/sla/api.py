@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -11,6 +12,7 @@ from pydantic import Field
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.core.auth import caller, require_desk_staff
 from opsdesk.core.errors import Forbidden, InvalidInput, NotFound
+from opsdesk.core.pagination import decode_cursor, encode_cursor, page_size
 from opsdesk.tickets.api import ERRORS
 from opsdesk.tickets.schemas import CosValue
 
@@ -56,6 +58,11 @@ class PolicyOut(PolicyIn):
     id: int
 
 
+class PolicyPage(Schema):
+    items: list[PolicyOut]
+    next_cursor: str | None
+
+
 def _require_policy_editor(user: User) -> None:
     if user.role not in (Role.MANAGER, Role.ADMIN):
         raise Forbidden("Only managers and admins change SLA policies.")
@@ -89,10 +96,28 @@ def _named(model: type[Team] | type[BusinessCalendar], name: str | None, field: 
     return found
 
 
-@router.get("/policies", response={200: list[PolicyOut], **ERRORS}, summary="SLA policies")
-def list_policies(request: HttpRequest) -> Any:
+def _after(policies: QuerySet[SlaPolicy], cursor: str) -> QuerySet[SlaPolicy]:
+    values = decode_cursor(cursor)
+    if len(values) != 2 or not all(isinstance(v, int) for v in values):
+        raise InvalidInput("The cursor is not valid.", fields={"cursor": "not valid"})
+    position, pk = values
+    return policies.filter(Q(position__gt=position) | Q(position=position, pk__gt=pk))
+
+
+@router.get("/policies", response={200: PolicyPage, **ERRORS},
+            summary="SLA policies in the order they are tried")
+def list_policies(request: HttpRequest, limit: int | None = None,
+                  cursor: str | None = None) -> Any:
     require_desk_staff(caller(request))
-    return [policy_out(p) for p in SlaPolicy.objects.select_related("team", "calendar")]
+    policies = SlaPolicy.objects.select_related("team", "calendar").order_by("position", "pk")
+    if cursor:
+        policies = _after(policies, cursor)
+    size = page_size(limit)
+    rows = list(policies[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return {"items": [policy_out(p) for p in rows],
+            "next_cursor": encode_cursor([rows[-1].position, rows[-1].pk]) if more else None}
 
 
 @router.post("/policies", response={201: PolicyOut, **ERRORS}, summary="Add an SLA policy")

@@ -8,7 +8,8 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from opsdesk.core.auth import caller, require_desk_staff
-from opsdesk.core.errors import NotFound
+from opsdesk.core.errors import InvalidInput, NotFound
+from opsdesk.core.pagination import decode_cursor, encode_cursor, page_size
 
 from . import verification
 from .api import ERRORS, visible_ticket
@@ -40,19 +41,36 @@ class CheckOut(Schema):
     done_at: datetime | None
 
 
+class CheckPage(Schema):
+    items: list[CheckOut]
+    next_cursor: str | None
+
+
 def check_out(check: VerificationCheck) -> dict[str, Any]:
     return {"id": check.pk, "label": check.label, "group": check.group or None,
             "done": check.done, "result": check.result, "done_by_id": check.done_by_id,
             "done_at": check.done_at}
 
 
-@router.get("/tickets/{ticket_id}/checks", response={200: list[CheckOut], **ERRORS},
-            summary="The verification checklist")
-def list_checks(request: HttpRequest, ticket_id: int) -> Any:
+@router.get("/tickets/{ticket_id}/checks", response={200: CheckPage, **ERRORS},
+            summary="The verification checklist, in the order the checks were added")
+def list_checks(request: HttpRequest, ticket_id: int, limit: int | None = None,
+                cursor: str | None = None) -> Any:
     user = caller(request)
     ticket = visible_ticket(user, ticket_id)
     require_desk_staff(user)
-    return [check_out(c) for c in ticket.checks.all()]
+    checks = ticket.checks.order_by("pk")
+    if cursor:
+        values = decode_cursor(cursor)
+        if len(values) != 1 or not isinstance(values[0], int):
+            raise InvalidInput("The cursor is not valid.", fields={"cursor": "not valid"})
+        checks = checks.filter(pk__gt=values[0])
+    size = page_size(limit)
+    rows = list(checks[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return {"items": [check_out(c) for c in rows],
+            "next_cursor": encode_cursor([rows[-1].pk]) if more else None}
 
 
 @router.post("/tickets/{ticket_id}/checks", response={201: CheckOut, **ERRORS},

@@ -71,8 +71,34 @@ def test_the_timeline_shows_clock_events_to_staff_only(api, agent):
     assert all(e["source"] == "message" for e in own_view["items"])
 
 
+def test_policies_are_listed_in_the_order_they_are_tried_a_page_at_a_time(api, agent, manager):
+    first = api.as_(agent).get("/api/v1/sla/policies").json()["items"][0]
+    added = api.as_(manager).post("/api/v1/sla/policies", {
+        "name": "Expedite exams", "cos": "expedite", "tag": "exam",
+        "position": first["position"]})  # a tie: the id breaks it
+    assert added.status_code == 201, added.json()
+    everything = api.as_(agent).get("/api/v1/sla/policies").json()
+    assert everything["next_cursor"] is None
+    paged, params = [], {"limit": 2}
+    while True:
+        page = api.as_(agent).get("/api/v1/sla/policies", params).json()
+        paged += page["items"]
+        if page["next_cursor"] is None:
+            break
+        params = {"limit": 2, "cursor": page["next_cursor"]}
+    order = [(p["position"], p["id"]) for p in everything["items"]]
+    assert order == sorted(order) and len(order) > 2
+    assert [(p["position"], p["id"]) for p in paged] == order
+
+
+def test_a_policy_cursor_that_names_no_policy_is_refused(api, agent):
+    response = api.as_(agent).get("/api/v1/sla/policies", {"cursor": "WyJ4Il0"})  # ["x"]
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"cursor": "not valid"}
+
+
 def test_a_manager_changes_a_policy_and_new_tickets_follow_it(api, agent, manager):
-    policies = api.as_(agent).get("/api/v1/sla/policies").json()
+    policies = api.as_(agent).get("/api/v1/sla/policies").json()["items"]
     expedite = next(p for p in policies if p["cos"] == "expedite")
     changed = api.as_(manager).patch(f"/api/v1/sla/policies/{expedite['id']}",
                                      {"ack_minutes": 5})
@@ -84,15 +110,15 @@ def test_a_manager_changes_a_policy_and_new_tickets_follow_it(api, agent, manage
 
 
 def test_an_agent_cannot_change_policies(api, agent):
-    policy = api.as_(agent).get("/api/v1/sla/policies").json()[0]
+    policy = api.as_(agent).get("/api/v1/sla/policies").json()["items"][0]
     response = api.as_(agent).patch(f"/api/v1/sla/policies/{policy['id']}", {"ack_minutes": 1})
     assert response.status_code == 403
 
 
 def test_an_invalid_policy_is_refused_and_nothing_is_stored(api, admin_user):
-    before = len(api.as_(admin_user).get("/api/v1/sla/policies").json())
+    before = len(api.as_(admin_user).get("/api/v1/sla/policies").json()["items"])
     response = api.as_(admin_user).post("/api/v1/sla/policies", {
         "name": "Broken", "cos": "priority", "calendar": "No such calendar"})
     assert response.status_code == 422
     assert response.json()["error"]["fields"] == {"calendar": "unknown"}
-    assert len(api.as_(admin_user).get("/api/v1/sla/policies").json()) == before
+    assert len(api.as_(admin_user).get("/api/v1/sla/policies").json()["items"]) == before

@@ -48,13 +48,22 @@ def test_resolving_with_open_checks_is_refused_and_changes_nothing(api, agent, o
 
 def test_ticking_every_check_through_the_api_allows_resolving(api, agent, outage):
     client = api.as_(agent)
-    for check in client.get(f"/api/v1/tickets/{outage.pk}/checks").json():
+    for check in client.get(f"/api/v1/tickets/{outage.pk}/checks").json()["items"]:
         response = client.patch(f"/api/v1/tickets/{outage.pk}/checks/{check['id']}",
                                 {"done": True, "result": "submitted fine"})
         assert response.json()["done"] is True
     response = client.post(f"/api/v1/tickets/{outage.pk}/stage", {"stage": "resolved"})
     assert response.status_code == 200, response.json()
     assert outage.messages.filter(event="check_done").count() == 2
+
+
+def test_the_checklist_is_listed_a_page_at_a_time_in_the_order_it_was_added(api, agent, outage):
+    client = api.as_(agent)
+    first = client.get(f"/api/v1/tickets/{outage.pk}/checks", {"limit": 1}).json()
+    rest = client.get(f"/api/v1/tickets/{outage.pk}/checks",
+                      {"limit": 1, "cursor": first["next_cursor"]}).json()
+    assert [c["group"] for c in first["items"] + rest["items"]] == ["WEB102-HN", "DATA101-SG"]
+    assert rest["next_cursor"] is None
 
 
 def test_a_waiver_with_a_reason_resolves_and_is_recorded(api, agent, outage):
