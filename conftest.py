@@ -9,7 +9,6 @@ from django.test import Client
 
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import create_token, create_user
-from opsdesk.tickets import services as ticket_services
 from opsdesk.tickets.models import Ticket
 
 
@@ -145,10 +144,13 @@ def make_ticket(agent: User, requester: User) -> Any:
     """Create tickets through the service: by the agent, for the requester, unless told."""
 
     def make(**fields: Any) -> Ticket:
-        fields.setdefault("actor", agent)
+        from opsdesk.tickets.services import TicketDraft
+        from opsdesk.workflows.tickets import open_ticket
+
+        actor = fields.pop("actor", agent)
         fields.setdefault("requester", requester)
         fields.setdefault("title", "Cannot open the WEB102 exam")
-        return ticket_services.create_ticket(**fields)
+        return open_ticket(actor=actor, draft=TicketDraft(**fields))
 
     return make
 

@@ -95,7 +95,7 @@ def run(argv: list[str]) -> Report:
 
     from opsdesk.communications.tasks import fan_out_new_tickets
     from opsdesk.core.jobs import running_job
-    from opsdesk.tickets.services import create_tickets
+    from opsdesk.workflows.tickets import open_tickets
 
     settings.OPSDESK_AUTO_NOTIFY = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -122,7 +122,7 @@ def run(argv: list[str]) -> Report:
             jobs = []
             for first in range(0, tickets, size):
                 drafts = _drafts(rng, min(size, tickets - first), start + first)
-                jobs.append([t.pk for t in create_tickets(actor=agent, drafts=drafts)])
+                jobs.append([t.pk for t in open_tickets(actor=agent, drafts=drafts)])
             start += tickets
             mail.outbox.clear()
             statements[0] = 0

@@ -77,7 +77,8 @@ def run(argv: list[str]) -> Report:
     from opsdesk.connectors.hr.fake import FakeHrServer
     from opsdesk.connectors.lms.fake import FakeLmsServer
     from opsdesk.connectors.models import ConnectorConfig, ConnectorKind
-    from opsdesk.tickets.services import create_ticket
+    from opsdesk.tickets.services import TicketDraft
+    from opsdesk.workflows.tickets import open_ticket
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     began = timezone.now()
@@ -103,11 +104,10 @@ def run(argv: list[str]) -> Report:
                                              requester_role="teacher",
                                              language="vi" if vi else "en")
         with transaction.atomic():
-            return create_ticket(
-                actor=requester, requester=requester, channel="email",
-                language="vi" if vi else "en",
+            return open_ticket(actor=requester, draft=TicketDraft(
+                requester=requester, channel="email", language="vi" if vi else "en",
                 title=TITLES[vi] if login else "Video lesson 3 not playing",
-                description=BODIES[vi] if login else "It keeps buffering.")
+                description=BODIES[vi] if login else "It keeps buffering."))
 
     def run_queued_playbook(ticket_id: int) -> None:
         # This ticket's job, not merely the oldest: a job left queued by an interrupted run

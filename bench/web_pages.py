@@ -80,9 +80,10 @@ def _ticket_with_timeline(agent, *, entries: int):  # type: ignore[no-untyped-de
     title = "Benchmark: a long-running incident"
     ticket = Ticket.objects.filter(title=title).first()
     if ticket is None:
-        from opsdesk.tickets.services import create_ticket
+        from opsdesk.tickets.services import TicketDraft
+        from opsdesk.workflows.tickets import open_ticket
 
-        ticket = create_ticket(actor=agent, requester=agent, title=title)
+        ticket = open_ticket(actor=agent, draft=TicketDraft(requester=agent, title=title))
     missing = entries - Message.objects.filter(ticket=ticket).count()
     kinds = ("note", "reply", "event")
     Message.objects.bulk_create(

@@ -215,9 +215,6 @@ LOGGING = {
 # Automatic messages (ACK at classification, fan-out, closure, rating request). Scenario
 # replays switch them off to reproduce a manual timeline.
 OPSDESK_AUTO_NOTIFY = env_bool("OPSDESK_AUTO_NOTIFY", True)
-# Tickets asked for at once by concurrent API requests of a server process are created
-# together (tickets/together.py).
-OPSDESK_CREATE_TOGETHER = env_bool("OPSDESK_CREATE_TOGETHER", True)
 # A worker waits this many seconds after a new ticket's fan-out job was queued, so that
 # the jobs of the tickets created right after it are run with it (core/jobs.py).
 OPSDESK_JOIN_LINGER = float(env("OPSDESK_JOIN_LINGER", "0.25"))

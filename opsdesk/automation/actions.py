@@ -1,16 +1,11 @@
-"""Rule actions: a registry of kinds, and the built-in ones.
+"""Rule actions: the built-in kinds (the table of every kind is `action_kinds.ACTIONS`).
 
-An action is ``{"action": "<kind>", ...keys}``. A kind is added by registering it::
-
-    register_action(
-        "run_playbook", keys={"playbook"}, validate=check, run=run, describe=describe,
-        rehearse=dry_run,   # optional: what a dry run does instead (must change nothing)
-    )
-
-`validate(spec)` raises DefinitionError(key, message) for the key that is wrong; `run(ctx,
-spec)` acts through the services as `ctx.actor` (the system identity) and returns what it
-did as JSON; `describe(spec)` says in a line what the action does. In a dry run the engine
-calls `rehearse(ctx, spec)` when the kind has one, and otherwise only records describe().
+An action is ``{"action": "<kind>", ...keys}``. A kind is an `ActionKind`: `validate(spec)`
+raises DefinitionError(key, message) for the key that is wrong; `run(ctx, spec)` acts
+through the workflows as `ctx.actor` (the system identity) and returns what it did as JSON
+(the workflows are imported where used: they run the rules); `describe(spec)` says in a
+line what the action does. In a dry run the engine calls `rehearse(ctx, spec)` when the
+kind has one, and otherwise only records describe().
 """
 
 from collections.abc import Callable
@@ -25,12 +20,10 @@ from opsdesk.tickets.models import Message, MessageKind, Stage, Ticket, WaitingR
 from . import text
 from .definition import (
     DefinitionError,
-    check_list,
     check_staff,
     check_team,
     staff_with_email,
     team_named,
-    unknown_keys,
 )
 
 
@@ -60,50 +53,6 @@ class ActionKind:
     rehearse: Callable[[ActionContext, Spec], Output] | None = None
     # How the action would change what later rules see, for dry runs of several rules.
     simulate: Callable[[dict[str, Any], Spec], None] | None = None
-
-
-ACTIONS: dict[str, ActionKind] = {}
-
-
-def register_action(
-    name: str, *, keys: set[str] | frozenset[str], validate: Callable[[Spec], None],
-    run: Callable[[ActionContext, Spec], Output], describe: Callable[[Spec], str],
-    rehearse: Callable[[ActionContext, Spec], Output] | None = None,
-    simulate: Callable[[dict[str, Any], Spec], None] | None = None,
-) -> ActionKind:
-    """Make an action kind available to rules (once per name)."""
-    kind = ActionKind(name, frozenset(keys), validate, run, describe, rehearse, simulate)
-    if name in ACTIONS and ACTIONS[name] != kind:
-        raise ValueError(f"An action named {name!r} is already registered.")
-    ACTIONS[name] = kind
-    return kind
-
-
-def validate_actions(raw: Any) -> list[DefinitionError]:
-    """Every problem in a rule's actions, each naming where it is."""
-    if isinstance(raw, list) and not raw:
-        return [DefinitionError("actions", "a rule needs at least one action")]
-    return check_list("actions", raw, "actions", _validate)
-
-
-def _validate(path: str, raw: Any) -> None:
-    if not isinstance(raw, dict):
-        raise DefinitionError(path, 'an action is an object such as '
-                              '{"action": "add_tag", "tag": "login"}')
-    kind = ACTIONS.get(raw.get("action"))  # type: ignore[arg-type]
-    if kind is None:
-        raise DefinitionError(f"{path}.action", f"unknown action {raw.get('action')!r}; "
-                              f"use {', '.join(sorted(ACTIONS))}")
-    unknown_keys(path, raw, kind.keys | {"action"})
-    try:
-        kind.validate(raw)
-    except DefinitionError as exc:
-        raise DefinitionError(f"{path}.{exc.path}", exc.message) from exc
-
-
-def describe(spec: Spec) -> str:
-    kind = ACTIONS.get(spec.get("action", ""))
-    return kind.describe(spec) if kind else f"unknown action {spec.get('action')!r}"
 
 
 # --- set_field ---------------------------------------------------------------------
@@ -152,8 +101,7 @@ def _current(ticket: Ticket, field: str) -> Any:
 
 
 def _run_set_field(ctx: ActionContext, spec: Spec) -> Output:
-    from opsdesk.tickets.services import update_ticket
-    from opsdesk.tickets.stages import change_stage
+    from opsdesk.workflows.tickets import change_stage, update_ticket
 
     field, value, ticket = spec["field"], spec["value"], ctx.ticket
     before = _current(ticket, field)
@@ -186,8 +134,9 @@ def _simulate_set_field(facts: dict[str, Any], spec: Spec) -> None:
         facts["waiting_reason"] = spec.get("waiting_reason", "")
 
 
-register_action(
-    "set_field", keys={"field", "value", "waiting_reason"}, validate=_validate_set_field,
+SET_FIELD = ActionKind(
+    name="set_field", keys=frozenset({"field", "value", "waiting_reason"}),
+    validate=_validate_set_field,
     run=_run_set_field, simulate=_simulate_set_field,
     describe=lambda s: f"set {s.get('field')} to {s.get('value')!r}"
     + (f" (waiting on {s['waiting_reason']})" if s.get("waiting_reason") else ""),
@@ -203,7 +152,7 @@ def _validate_tag(spec: Spec) -> None:
 
 
 def _run_add_tag(ctx: ActionContext, spec: Spec) -> Output:
-    from opsdesk.tickets.services import update_ticket
+    from opsdesk.workflows.tickets import update_ticket
 
     tag = spec["tag"].strip()
     names = [t.name for t in ctx.ticket.tags.all()]
@@ -213,8 +162,8 @@ def _run_add_tag(ctx: ActionContext, spec: Spec) -> Output:
     return {"tag": tag, "changed": True}
 
 
-register_action(
-    "add_tag", keys={"tag"}, validate=_validate_tag, run=_run_add_tag,
+ADD_TAG = ActionKind(
+    name="add_tag", keys=frozenset({"tag"}), validate=_validate_tag, run=_run_add_tag,
     describe=lambda s: f"add tag {s.get('tag')!r}",
     simulate=lambda facts, s: facts["tags"].add(text.normalise(s["tag"])),
 )
@@ -243,7 +192,7 @@ def _validate_template(spec: Spec) -> None:
 
 def _run_send_template(ctx: ActionContext, spec: Spec) -> Output:
     from opsdesk.communications.rendering import render
-    from opsdesk.tickets.services import add_message
+    from opsdesk.workflows.messages import add_message
 
     rendered = render(key=spec["template"], ticket=ctx.ticket, language=spec.get("language"),
                       agent=ctx.actor)
@@ -253,8 +202,8 @@ def _run_send_template(ctx: ActionContext, spec: Spec) -> Output:
             "message_id": message.pk}
 
 
-register_action(
-    "send_template", keys={"template", "language"}, validate=_validate_template,
+SEND_TEMPLATE = ActionKind(
+    name="send_template", keys=frozenset({"template", "language"}), validate=_validate_template,
     run=_run_send_template,
     describe=lambda s: f"reply to the requester with the {s.get('template')} template"
     + (f" in {s['language']}" if s.get("language") else ""),
@@ -270,15 +219,15 @@ def _validate_note(spec: Spec) -> None:
 
 
 def _run_add_note(ctx: ActionContext, spec: Spec) -> Output:
-    from opsdesk.tickets.services import add_message
+    from opsdesk.workflows.messages import add_message
 
     message = add_message(ticket=ctx.ticket, actor=ctx.actor, kind=MessageKind.NOTE,
                           body=spec["body"])
     return {"message_id": message.pk}
 
 
-register_action(
-    "add_note", keys={"body"}, validate=_validate_note, run=_run_add_note,
+ADD_NOTE = ActionKind(
+    name="add_note", keys=frozenset({"body"}), validate=_validate_note, run=_run_add_note,
     describe=lambda s: f"add an internal note: {str(s.get('body'))[:80]!r}",
 )
 
@@ -319,7 +268,8 @@ def _run_notify(ctx: ActionContext, spec: Spec) -> Output:
     return {"user": person.email}
 
 
-register_action(
-    "notify", keys={"team", "user", "message"}, validate=_validate_notify, run=_run_notify,
+NOTIFY = ActionKind(
+    name="notify", keys=frozenset({"team", "user", "message"}), validate=_validate_notify,
+    run=_run_notify,
     describe=lambda s: f"notify {'team ' + repr(s['team']) if 'team' in s else s.get('user')}",
 )

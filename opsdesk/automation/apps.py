@@ -8,8 +8,6 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         from opsdesk.core.config_cache import clear_on_change
 
-        from . import receivers
         from .models import Rule
 
-        receivers.connect()
         clear_on_change(Rule)

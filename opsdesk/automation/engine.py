@@ -25,7 +25,8 @@ from opsdesk.core.errors import DomainError
 from opsdesk.tickets.models import Message, Ticket
 from opsdesk.tickets.services import record_event
 
-from .actions import ACTIONS, ActionContext, describe
+from .action_kinds import ACTIONS, describe
+from .actions import ActionContext
 from .conditions import describe as describe_condition
 from .conditions import evaluate, facts_of
 from .models import AutomationRun, AutomationStep, Rule, RunOutcome, StepKind

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from .actions import validate_actions
+from .action_kinds import validate_actions
 from .conditions import validate_conditions
 from .definition import DefinitionError
 

@@ -1,19 +1,16 @@
 """Close-out: the closure message goes to the requester, then the rating request."""
 
-from django.conf import settings
-
 from opsdesk.accounts.services import system_user
 from opsdesk.tickets.models import MessageKind, Ticket
-from opsdesk.tickets.services import add_message
 
 from .models import TemplateKey
 from .rendering import render
 
 
-def on_closed(*, ticket: Ticket) -> None:
+def send_close_out(*, ticket: Ticket) -> None:
     """Send the closure message unless an agent already did, then ask for a rating."""
-    if not settings.OPSDESK_AUTO_NOTIFY:
-        return
+    from opsdesk.workflows.messages import add_message
+
     since = ticket.resolved_at or ticket.created_at
     sent = set(ticket.messages.filter(kind=MessageKind.REPLY, created_at__gte=since)
                .values_list("template", flat=True))

@@ -14,7 +14,7 @@ from opsdesk.notifications.models import Channel
 from opsdesk.notifications.services import Notices, channels_for_team, managers_for
 from opsdesk.sla.models import SlaClock
 from opsdesk.tickets.models import Message, MessageKind, Ticket
-from opsdesk.tickets.services import MessageDraft, add_messages, event_message
+from opsdesk.tickets.services import MessageDraft, event_message
 
 from .models import FanoutPolicy, TemplateKey
 from .rendering import Rendered, render_many
@@ -125,6 +125,8 @@ def fan_out_tickets(*, tickets: Sequence[Ticket], actor: User, locked: bool = Fa
                             clocks=clocks.get(ticket.pk, ()) if clocks is not None else None)
                 for ticket in due if not sent[ticket.pk][0]]  # not announced already
     recipients = Recipients()
+    from opsdesk.workflows.messages import add_messages  # a workflow step, and its caller
+
     acks = [telling.ack_draft() for telling in tellings if telling.sends_ack]
     if acks:
         author = actor if actor.role == Role.SYSTEM else recipients.system_user()

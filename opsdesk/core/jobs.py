@@ -34,7 +34,6 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from . import scheduler
 from .mail import one_session
 
 logger = logging.getLogger("opsdesk.worker")
@@ -243,10 +242,6 @@ def requeue_abandoned_jobs() -> int:
 
 def connect() -> None:
     task_enqueued.connect(announce_job, dispatch_uid="opsdesk.core.announce_job")
-    scheduler.register(name="finished jobs pruned", every_seconds=3600,
-                       job=prune_finished_jobs)
-    scheduler.register(name="abandoned jobs queued again", every_seconds=300,
-                       job=requeue_abandoned_jobs)
 
 
 class JobSignal:

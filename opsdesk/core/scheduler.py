@@ -1,4 +1,4 @@
-"""Periodic jobs run by `opsdesk worker` (SLA timers, later scheduled rules and mail polling).
+"""The loop that runs the periodic jobs of `opsdesk worker` (declared in opsdesk/schedule.py).
 
 Each job must be safe to run in several workers at once (they claim rows with SKIP LOCKED).
 """
@@ -22,20 +22,13 @@ class PeriodicJob:
     job: Callable[[], Any]
 
 
-JOBS: list[PeriodicJob] = []
-
-
-def register(*, name: str, every_seconds: float, job: Callable[[], Any]) -> None:
-    """Run `job` every `every_seconds` in each worker."""
-    if all(j.name != name for j in JOBS):
-        JOBS.append(PeriodicJob(name, every_seconds, job))
-
-
 def run_forever(stop: threading.Event) -> None:
-    """Run each job when it is due, until `stop` is set."""
-    next_run = dict.fromkeys((j.name for j in JOBS), 0.0)
+    """Run each periodic job when it is due, until `stop` is set."""
+    from opsdesk.schedule import PERIODIC_JOBS
+
+    next_run = dict.fromkeys((j.name for j in PERIODIC_JOBS), 0.0)
     while not stop.is_set():
-        for job in JOBS:
+        for job in PERIODIC_JOBS:
             if time.monotonic() < next_run[job.name]:
                 continue
             next_run[job.name] = time.monotonic() + job.every_seconds

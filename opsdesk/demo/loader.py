@@ -12,8 +12,9 @@ from django.utils import timezone
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.accounts.services import create_token, create_user
 from opsdesk.notifications.models import Channel
-from opsdesk.tickets import services, stages
+from opsdesk.tickets import stages
 from opsdesk.tickets.models import Ticket
+from opsdesk.workflows import tickets as ticket_workflow
 
 from .replay import Replay, create_from, load_scenario, replay_steps
 
@@ -64,7 +65,7 @@ def _load_history(agent: User) -> None:
     for data in week["tickets"]:
         with time_machine.travel(datetime.fromisoformat(data["received_at"]), tick=False):
             ticket = create_from({**data, "channel": "email"}, agent=agent)
-            services.update_ticket(ticket=ticket, actor=agent, assignee=agent)
+            ticket_workflow.update_ticket(ticket=ticket, actor=agent, assignee=agent)
         _close_at(ticket, agent, datetime.fromisoformat(data["closed_at"]), data)
 
 
@@ -75,7 +76,7 @@ def _close_at(ticket: Ticket, agent: User, closed_at: datetime, data: dict[str, 
     )
     for stage, at in (("resolved", closed_at - timedelta(minutes=1)), ("closed", closed_at)):
         with time_machine.travel(at, tick=False):
-            stages.change_stage(ticket=ticket, actor=agent, to=stage, summary=summary,
+            ticket_workflow.change_stage(ticket=ticket, actor=agent, to=stage, summary=summary,
                                   waive_verification="verified before opsdesk (week 4 report)")
     Ticket.objects.filter(pk=ticket.pk).update(time_spent_minutes=data.get("time_spent_minutes", 0))
 

@@ -18,6 +18,10 @@ from opsdesk.accounts.models import Team, User
 from opsdesk.accounts.services import find_or_create_requester
 from opsdesk.tickets import escalations, services, stages, verification
 from opsdesk.tickets.models import Ticket
+from opsdesk.tickets.services import TicketDraft
+from opsdesk.workflows import escalations as escalation_workflow
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 HANDOFF_FIELDS = ("impact_summary", "findings", "hypothesis", "workaround_status", "ask",
@@ -82,27 +86,27 @@ def create_from(data: dict[str, Any], *, agent: User, channel: str | None = None
         requester_role=person.get("role", ""), language=data.get("language", "en"),
     )
     team = Team.objects.filter(name__iexact=data["team"]).first() if data.get("team") else None
-    ticket = services.create_ticket(
-        actor=agent, requester=requester, title=data["title"],
-        description=data.get("description", ""), channel=channel or data.get("channel", "api"),
-        language=data.get("language", "en"), tags=data.get("tags", []), team=team,
-        impact=impact_from(data.get("impact")), workaround=data.get("workaround", ""),
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title=data["title"], description=data.get("description", ""),
+        channel=channel or data.get("channel", "api"), language=data.get("language", "en"),
+        tags=data.get("tags", []), team=team, impact=impact_from(data.get("impact")),
+        workaround=data.get("workaround", ""),
         received_at=datetime.fromisoformat(data["received_at"]) if data.get("received_at")
         else None,
-        cos=data.get("cos"), cos_reason="set in the source report" if data.get("cos") else "",
-    )
+        cos=data.get("cos"), cos_reason="set in the source report" if data.get("cos") else ""))
     fan_out(ticket=ticket, actor=agent)
     return ticket
 
 
 def _create(replay: Replay, step: dict[str, Any]) -> None:
     replay.ticket = create_from(replay.scenario["ticket"], agent=replay.agent)
-    services.update_ticket(ticket=replay.ticket, actor=replay.agent, assignee=replay.agent)
+    ticket_workflow.update_ticket(ticket=replay.ticket, actor=replay.agent, assignee=replay.agent)
 
 
 def _note(replay: Replay, step: dict[str, Any]) -> None:
     assert replay.ticket is not None
-    services.add_message(ticket=replay.ticket, actor=replay.agent, kind="note", body=step["body"])
+    message_workflow.add_message(ticket=replay.ticket, actor=replay.agent, kind="note",
+                                 body=step["body"])
 
 
 def _reply(replay: Replay, step: dict[str, Any]) -> None:
@@ -114,12 +118,12 @@ def _reply(replay: Replay, step: dict[str, Any]) -> None:
         replay.log.append(f"{step['at']} ack: already sent automatically")
         return
     body = step.get("body") or render(key=key, ticket=replay.ticket, agent=replay.agent).body
-    services.add_message(ticket=replay.ticket, actor=replay.agent, kind="reply", body=body,
+    message_workflow.add_message(ticket=replay.ticket, actor=replay.agent, kind="reply", body=body,
                          template=key)
 
 
 def _customer_reply(replay: Replay, step: dict[str, Any]) -> None:
-    services.add_message(ticket=replay.ticket, actor=replay.requester, kind="reply",  # type: ignore[arg-type]
+    message_workflow.add_message(ticket=replay.ticket, actor=replay.requester, kind="reply",  # type: ignore[arg-type]
                          body=step["body"])
 
 
@@ -129,7 +133,7 @@ def _stage(replay: Replay, step: dict[str, Any]) -> None:
         root_cause=step.get("root_cause", ""), resolution=step.get("resolution", ""),
         lessons=step.get("lessons", ""), kb_suggestion=step.get("kb_suggestion", ""),
     )
-    stages.change_stage(ticket=replay.ticket, actor=replay.agent, to=step["stage"],
+    ticket_workflow.change_stage(ticket=replay.ticket, actor=replay.agent, to=step["stage"],
                           waiting_reason=step.get("waiting_reason", ""), summary=summary)
 
 
@@ -137,7 +141,8 @@ def _escalate(replay: Replay, step: dict[str, Any]) -> None:
     assert replay.ticket is not None
     team, _ = Team.objects.get_or_create(name=step["team"])
     handoff = escalations.Handoff(**{k: step[k] for k in HANDOFF_FIELDS})
-    escalations.escalate(ticket=replay.ticket, actor=replay.agent, team=team, handoff=handoff)
+    escalation_workflow.escalate(ticket=replay.ticket, actor=replay.agent, team=team,
+                                 handoff=handoff)
 
 
 def _escalation_response(replay: Replay, step: dict[str, Any]) -> None:
@@ -146,7 +151,8 @@ def _escalation_response(replay: Replay, step: dict[str, Any]) -> None:
     assert escalation is not None, "escalation_response before any escalation"
     members = escalation.team.members.all()
     answerer = members.first() or replay.agent
-    escalations.record_response(escalation=escalation, actor=answerer, body=step["body"])
+    escalation_workflow.record_escalation_response(escalation=escalation, actor=answerer,
+                                                   body=step["body"])
 
 
 def _checks_done(replay: Replay, step: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from opsdesk.core.prefetch import remember_related
 from opsdesk.tickets.models import OPEN_STAGES, ImpactGroup, Tag, Ticket
-from opsdesk.tickets.signals import NewTicket
+from opsdesk.tickets.services import NewTicket
 
 from . import lookups
 from .models import DuplicateCandidate, IndexedTerm, TermFrequency

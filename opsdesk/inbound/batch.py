@@ -1,5 +1,5 @@
 """Ingest many messages at once (a directory, a bulk import): plain new requests become
-tickets together, in one transaction with bulk inserts (`create_tickets`); every other
+tickets together, in one transaction with bulk inserts (`open_tickets`); every other
 message goes through `ingest_email` on its own, exactly as if piped in.
 
 A plain new request has a valid sender, is neither automatic nor opsdesk's own mail, cites
@@ -23,7 +23,7 @@ from django.utils import timezone
 from opsdesk.accounts.models import User
 from opsdesk.accounts.services import Contact, find_or_create_requesters, system_user
 from opsdesk.tickets.models import MailReference
-from opsdesk.tickets.services import create_tickets
+from opsdesk.workflows.tickets import open_tickets
 
 from .models import InboundEmail, Outcome
 from .parsing import ParsedEmail, parse_email
@@ -128,7 +128,7 @@ def _store_requests(requests: list[_Request], *, mailbox: str) -> list[InboundEm
     drafts = [request_draft(r.parsed, requester=requesters[r.parsed.from_address.lower()],
                             body=r.body, language=r.language, received_at=now)
               for r in requests]
-    tickets = create_tickets(actor=system_user(), drafts=drafts)
+    tickets = open_tickets(actor=system_user(), drafts=drafts)
     stored = InboundEmail.objects.bulk_create([
         stored_original(raw=r.raw, parsed=r.parsed, mailbox=mailbox, received_at=now,
                         outcome=Outcome.TICKET_CREATED, ticket=ticket)

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from opsdesk.accounts.models import User
 from opsdesk.accounts.services import find_or_create_requester, system_user
-from opsdesk.tickets.escalations import record_response
 from opsdesk.tickets.models import (
     Escalation,
     EscalationStatus,
@@ -22,7 +21,10 @@ from opsdesk.tickets.models import (
     Stage,
     Ticket,
 )
-from opsdesk.tickets.services import TicketDraft, add_message, create_tickets, record_event
+from opsdesk.tickets.services import TicketDraft, record_event
+from opsdesk.workflows.escalations import record_escalation_response
+from opsdesk.workflows.messages import add_message
+from opsdesk.workflows.tickets import open_ticket
 
 from .attachments import AttachmentStore
 from .models import InboundEmail, Outcome
@@ -212,7 +214,7 @@ def _open_ticket(inbound: InboundEmail, parsed: ParsedEmail, store: AttachmentSt
     draft = request_draft(parsed, requester=requester, body=body, language=language,
                           received_at=inbound.received_at, previous=previous,
                           skipped=store.too_large(parsed.attachments))
-    ticket = create_tickets(actor=actor, drafts=[draft])[0]
+    ticket = open_ticket(actor=actor, draft=draft)
     inbound.outcome = Outcome.TICKET_CREATED
     if previous is not None:
         _link_follow_up(ticket, previous, actor)
@@ -258,7 +260,7 @@ def _add_to_thread(inbound: InboundEmail, parsed: ParsedEmail, store: Attachment
     escalation = _escalation_answered(thread, sender)
     inbound.outcome = Outcome.THREADED
     if escalation is not None and sender is not None:
-        record_response(escalation=escalation, actor=sender, body=body)
+        record_escalation_response(escalation=escalation, actor=sender, body=body)
         message = ticket.messages.filter(event="escalation_answered").order_by("-id").first()
         inbound.outcome = Outcome.ESCALATION_ANSWERED
     elif sender is not None and _takes_part(ticket, sender):

@@ -23,9 +23,9 @@ from opsdesk.core.errors import NotFound
 from opsdesk.tickets.api import ERRORS
 from opsdesk.tickets.models import Ticket
 
-from . import login_recovery  # noqa: F401 - registers the playbook
+from .catalog import PLAYBOOKS
 from .metrics import automation_metrics, period
-from .runner import PLAYBOOKS, playbook_named, retry_run, run_playbook
+from .runner import playbook_named, retry_run, run_playbook
 
 router = Router(tags=["playbooks"])
 

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from opsdesk.automation.text import strip_accents
+from opsdesk.tickets.models import Ticket
 
 # Each phrase: (label, pattern). Patterns run on NFC, casefolded text; those of VI_* are also
 # run without diacritics (on text written without them). "khóa"/"khoá", "hóa"/"hoá": both
@@ -157,3 +158,9 @@ def affected_person(*, requester_email: str, requester_role: str, text: str) -> 
         return Person(others[0], "text", others)
     return Person("", "text", others, problem=f"the text names {len(others)} addresses "
                   "and the requester writes for others: whose account is it?")
+
+
+def detect_ticket(ticket: Ticket) -> Detection:
+    """`detect` on a ticket's text and reach."""
+    return detect(ticket.title, ticket.description, affected_users=ticket.affected_users,
+                  scope=ticket.scope)

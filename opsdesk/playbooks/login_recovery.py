@@ -36,15 +36,13 @@ from opsdesk.connectors.clients import hr_client, lms_client
 from opsdesk.connectors.errors import ConnectorError
 from opsdesk.connectors.hr.client import Employee
 from opsdesk.connectors.lms.client import Account
-from opsdesk.tickets.escalations import Handoff, close_escalation, escalate
+from opsdesk.tickets.escalations import Handoff, close_escalation
 from opsdesk.tickets.models import Escalation, MessageKind, Stage, Ticket
-from opsdesk.tickets.services import add_message
-from opsdesk.tickets.stages import change_stage
 
-from .detection import Detection, Person, affected_person, detect
+from .detection import Person, affected_person, detect_ticket
 from .models import ReplyKey
 from .replies import Reply, render_reply
-from .runner import Outcome, Playbook, PlaybookRun, message_of, register
+from .runner import Outcome, Playbook, PlaybookRun, message_of
 
 logger = logging.getLogger("opsdesk.playbooks")
 
@@ -62,11 +60,6 @@ CLOSED_STAGES = (Stage.RESOLVED, Stage.CLOSED, Stage.CANCELLED)
 
 def escalation_team_name() -> str:
     return str(getattr(settings, "OPSDESK_LOGIN_RECOVERY_TEAM", "Dev Team"))
-
-
-def detect_ticket(ticket: Ticket) -> Detection:
-    return detect(ticket.title, ticket.description, affected_users=ticket.affected_users,
-                  scope=ticket.scope)
 
 
 @dataclass
@@ -318,6 +311,11 @@ class LoginRecovery(Playbook):
 
     def _update_ticket(self, ctx: PlaybookRun, ticket: Ticket, facts: Facts,
                        decision: Decision) -> dict[str, Any]:
+        # The workflows run the rules, and a rule can run this playbook: imported here.
+        from opsdesk.workflows.escalations import escalate
+        from opsdesk.workflows.messages import add_message
+        from opsdesk.workflows.tickets import change_stage
+
         done: dict[str, Any] = {"reply_sent": False, "reply_language": None}
         escalation_id = ctx.previous.get("escalation_id")
         extra = {"account_email": facts.email, "for_someone_else": facts.for_someone_else}
@@ -451,5 +449,3 @@ def _update_cadence(ticket: Ticket) -> int:
     minutes = policy.minutes_for(Target.UPDATE) if policy else None
     return int(minutes) if minutes else 60
 
-
-register(LoginRecovery())

@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from opsdesk.automation.models import AutomationRun
 from opsdesk.core.errors import InvalidInput
 
-from .runner import PLAYBOOKS
+from .catalog import PLAYBOOKS
 
 LOGIN_RECOVERY = "login_recovery"
 WORKED = ("resolved", "escalated", "failed")  # the playbook got past detection

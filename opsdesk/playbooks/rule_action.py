@@ -1,4 +1,4 @@
-"""The `run_playbook` action of automation rules (registered by PlaybooksConfig.ready):
+"""The `run_playbook` action of automation rules (in `automation.action_kinds.ACTIONS`):
 
     {"action": "run_playbook", "playbook": "login_recovery"}
 
@@ -13,11 +13,11 @@ from typing import Any
 
 from django.db import transaction
 
-from opsdesk.automation.actions import ActionContext
+from opsdesk.automation.actions import ActionContext, ActionKind
 from opsdesk.automation.definition import DefinitionError
 
-from . import login_recovery  # noqa: F401 - registers the playbook
-from .runner import PLAYBOOKS, run_playbook
+from .catalog import PLAYBOOKS
+from .runner import run_playbook
 
 
 def validate(spec: dict[str, Any]) -> None:
@@ -49,5 +49,5 @@ def describe(spec: dict[str, Any]) -> str:
     return f"run the {found.title if found else spec.get('playbook')} playbook"
 
 
-RUN_PLAYBOOK: dict[str, Any] = {"keys": {"playbook"}, "validate": validate, "run": run,
-                                "rehearse": rehearse, "describe": describe}
+RUN_PLAYBOOK = ActionKind(name="run_playbook", keys=frozenset({"playbook"}), validate=validate,
+                          run=run, rehearse=rehearse, describe=describe)

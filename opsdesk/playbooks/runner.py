@@ -114,7 +114,7 @@ class PlaybookRun:
 
 
 class Playbook(ABC):
-    """A named procedure that works a ticket; registered with `register()`."""
+    """A named procedure that works a ticket; declared in `catalog.PLAYBOOKS`."""
 
     name: ClassVar[str]
     title: ClassVar[str]
@@ -131,16 +131,10 @@ class Playbook(ABC):
         """Work the ticket, recording each step in `ctx`; must change nothing in a dry run."""
 
 
-PLAYBOOKS: dict[str, Playbook] = {}
-
-
-def register(playbook: Playbook) -> Playbook:
-    PLAYBOOKS[playbook.name] = playbook
-    return playbook
-
-
 def playbook_named(name: str) -> Playbook:
     """The playbook of this name ("login-recovery" is "login_recovery"); NotFound otherwise."""
+    from .catalog import PLAYBOOKS  # the playbooks are built on this module
+
     found = PLAYBOOKS.get(name.strip().replace("-", "_"))
     if found is None:
         raise NotFound(f"No playbook {name!r}; there are {', '.join(sorted(PLAYBOOKS))}.")

@@ -16,9 +16,11 @@ from django.utils.text import get_valid_filename
 
 from opsdesk.accounts.models import User
 from opsdesk.core.errors import Conflict
-from opsdesk.tickets import services as ticket_services
 from opsdesk.tickets.impact import Impact
 from opsdesk.tickets.models import Attachment, Message, MessageKind, Stage, Ticket
+from opsdesk.tickets.services import TicketDraft
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 logger = logging.getLogger("opsdesk.portal")
 
@@ -71,10 +73,9 @@ def submit_ticket(*, requester: User, title: str, description: str, affected_use
     """A new ticket from the portal form, with its impact group and attached files."""
     groups = [(group.strip(), affected_users)] if group.strip() else None
     with _files_removed_on_failure() as written, transaction.atomic():
-        ticket = ticket_services.create_ticket(
-            actor=requester, requester=requester, title=title, description=description,
-            channel="portal", language=language,
-            impact=Impact(affected_users=affected_users, groups=groups))
+        ticket = ticket_workflow.open_ticket(actor=requester, draft=TicketDraft(
+            requester=requester, title=title, description=description, channel="portal",
+            language=language, impact=Impact(affected_users=affected_users, groups=groups)))
         created = ticket.messages.filter(kind=MessageKind.EVENT, event="created").first()
         _attach(files, ticket=ticket, message=created, written=written)
     return ticket
@@ -86,7 +87,7 @@ def reply(*, ticket: Ticket, requester: User, body: str,
     if ticket.stage in NO_REPLY_STAGES:
         raise Conflict("This ticket is closed.", fields={"body": "closed"})
     with _files_removed_on_failure() as written, transaction.atomic():
-        message = ticket_services.add_message(ticket=ticket, actor=requester,
+        message = message_workflow.add_message(ticket=ticket, actor=requester,
                                               kind=MessageKind.REPLY, body=body)
         _attach(files, ticket=ticket, message=message, written=written)
     return message

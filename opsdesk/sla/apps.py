@@ -8,8 +8,6 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         from opsdesk.core.config_cache import clear_on_change
 
-        from . import receivers
         from .models import BusinessCalendar, Holiday, SlaPolicy
 
-        receivers.connect()
         clear_on_change(SlaPolicy, BusinessCalendar, Holiday)

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsdesk.accounts.services import system_user
+from opsdesk.automation.engine import run_trigger
+from opsdesk.automation.models import Trigger
 from opsdesk.notifications.services import notify, people_to_alert
-from opsdesk.tickets import signals
 from opsdesk.tickets.services import record_event
 
 from .models import ClockStatus, SlaClock, SlaEventKind
@@ -77,5 +78,6 @@ def fire_due_timers(now: datetime | None = None) -> Fired:
             clock.save(update_fields=["warned_at"])
             record_clock_event(clock, SlaEventKind.WARNED, now)
             _announce(clock, SlaEventKind.WARNED, now)
-            signals.sla_warned.send(SlaClock, ticket=clock.ticket, clock=clock)
+            run_trigger(trigger=Trigger.SLA_WARNING, ticket=clock.ticket,
+                        extra={"sla_target": clock.target})  # the rules on a lapsing clock
     return Fired(warned=len(warned), breached=len(breached))

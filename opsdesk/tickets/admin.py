@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -43,6 +45,15 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = [ImpactGroupInline, MessageInline]
     list_select_related = ["assignee", "team"]
     show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
+        """Saved here, an open ticket's title or description is compared with new ones
+        as edited."""
+        from opsdesk.duplicates.services import index_ticket
+
+        super().save_model(request, obj, form, change)
+        if obj.is_open:
+            index_ticket(ticket=obj, replace=True)
 
 
 @admin.register(Tag)

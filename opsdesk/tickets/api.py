@@ -13,6 +13,8 @@ from opsdesk.accounts.services import find_or_create_requester
 from opsdesk.core.auth import caller, require_desk_staff
 from opsdesk.core.errors import InvalidInput, NotFound
 from opsdesk.core.pagination import decode_cursor, encode_cursor, page_size
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 from . import services, stages
 from .models import Message, Ticket
@@ -32,7 +34,6 @@ from .schemas import (
     TimelineOut,
 )
 from .timeline import phases, timeline
-from .together import create_in_turn
 
 router = Router(tags=["tickets"])
 ERRORS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 409, 413, 422), ErrorOut)
@@ -124,7 +125,6 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, tz: str | None = 
     impact = _impact(payload.impact)
 
     def draft() -> services.TicketDraft:
-        # Called in the creating transaction: a refused ticket leaves no new requester behind.
         requester = user if payload.requester is None or not user.is_desk_staff else \
             find_or_create_requester(
                 email=payload.requester.email, name=payload.requester.name,
@@ -138,7 +138,8 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, tz: str | None = 
             cos=payload.cos if user.is_desk_staff else None, cos_reason=payload.cos_reason,
         )
 
-    ticket = create_in_turn(actor=user, draft=draft)
+    with transaction.atomic():  # a refused ticket leaves no new requester behind
+        ticket = ticket_workflow.open_ticket(actor=user, draft=draft())
     return Status(201, ticket_out(_as_created(ticket), zone))
 
 
@@ -177,10 +178,11 @@ def patch_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatch) -> 
     version = payload.version
     with transaction.atomic():
         if changes:
-            ticket = services.update_ticket(ticket=ticket, actor=user, version=version, **changes)
+            ticket = ticket_workflow.update_ticket(ticket=ticket, actor=user, version=version,
+                                                   **changes)
             version = None
         if payload.cos is not None:
-            services.override_cos(ticket=ticket, actor=user, cos=payload.cos,
+            ticket_workflow.override_cos(ticket=ticket, actor=user, cos=payload.cos,
                                   reason=payload.cos_reason, version=version)
         elif version is not None:
             services.lock_ticket(ticket=ticket, version=version)
@@ -196,7 +198,7 @@ def post_stage(request: HttpRequest, ticket_id: int, payload: StageChange) -> An
         root_cause=payload.root_cause, resolution=payload.resolution,
         lessons=payload.lessons, kb_suggestion=payload.kb_suggestion,
     )
-    stages.change_stage(
+    ticket_workflow.change_stage(
         ticket=ticket, actor=user, to=payload.stage, reason=payload.reason,
         waiting_reason=payload.waiting_reason or "", summary=summary,
         waive_verification=payload.waive_verification, version=payload.version,
@@ -244,7 +246,7 @@ def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn) -> An
 
         require_desk_staff(user)
         body = body or render(key=payload.template, ticket=ticket, agent=user).body
-    message = services.add_message(ticket=ticket, actor=user, kind=payload.kind, body=body,
+    message = message_workflow.add_message(ticket=ticket, actor=user, kind=payload.kind, body=body,
                                    template=payload.template or "")
     return Status(201, message_out(message, user))
 

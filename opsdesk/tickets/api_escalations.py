@@ -9,6 +9,7 @@ from pydantic import Field
 
 from opsdesk.core.auth import caller, require_desk_staff
 from opsdesk.core.errors import InvalidInput, NotFound
+from opsdesk.workflows import escalations as escalation_workflow
 
 from . import escalations
 from .api import ERRORS, team_by_name, visible_ticket
@@ -77,7 +78,7 @@ def post_escalation(request: HttpRequest, ticket_id: int, payload: EscalationIn)
     if team is None:
         raise InvalidInput("An escalation needs a team.", fields={"team": "required"})
     handoff = escalations.Handoff(**payload.dict(exclude={"team"}))
-    escalation = escalations.escalate(ticket=ticket, actor=user, team=team, handoff=handoff)
+    escalation = escalation_workflow.escalate(ticket=ticket, actor=user, team=team, handoff=handoff)
     return Status(201, escalation_out(escalation))
 
 
@@ -105,7 +106,8 @@ def _visible_escalation(request: HttpRequest, escalation_id: int) -> Escalation:
              summary="Record the other team's answer")
 def post_response(request: HttpRequest, escalation_id: int, payload: ResponseIn) -> Any:
     escalation = _visible_escalation(request, escalation_id)
-    escalations.record_response(escalation=escalation, actor=caller(request), body=payload.body)
+    escalation_workflow.record_escalation_response(escalation=escalation, actor=caller(request),
+                                                   body=payload.body)
     escalation.refresh_from_db()
     return Status(201, escalation_out(escalation))
 

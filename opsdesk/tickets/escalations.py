@@ -9,7 +9,6 @@ from django.utils import timezone
 from opsdesk.accounts.models import Team, User
 from opsdesk.core.errors import Conflict, Forbidden, InvalidInput
 
-from . import signals
 from .models import Escalation, EscalationResponse, EscalationStatus, Ticket
 from .services import lock_ticket, record_event, touch_ticket
 
@@ -26,8 +25,10 @@ class Handoff:
     update_cadence_minutes: int
 
 
-def escalate(*, ticket: Ticket, actor: User, team: Team, handoff: Handoff) -> Escalation:
-    """Escalate a ticket to a team and record it on the timeline."""
+def create_escalation(*, ticket: Ticket, actor: User, team: Team,
+                      handoff: Handoff) -> Escalation:
+    """Store an escalation of a ticket to a team and record it on the timeline (a step of
+    `workflows.escalations.escalate`)."""
     if not actor.is_desk_staff:
         raise Forbidden("Only desk staff can escalate.")
     missing = {k: "required" for k, v in vars(handoff).items()
@@ -47,12 +48,12 @@ def escalate(*, ticket: Ticket, actor: User, team: Team, handoff: Handoff) -> Es
             data={"escalation_id": escalation.pk, **vars(handoff)},
         )
         touch_ticket(ticket)
-        signals.escalated.send(Ticket, ticket=ticket, actor=actor, escalation=escalation)
     return escalation
 
 
-def record_response(*, escalation: Escalation, actor: User, body: str) -> EscalationResponse:
-    """Record the other team's answer on the escalation and the ticket's timeline."""
+def store_response(*, escalation: Escalation, actor: User, body: str) -> EscalationResponse:
+    """Store the other team's answer on the escalation and the ticket's timeline (a step of
+    `workflows.escalations.record_escalation_response`)."""
     if not actor.is_desk_staff:
         raise Forbidden("Only desk staff can answer an escalation.")
     if not body.strip():
@@ -73,8 +74,6 @@ def record_response(*, escalation: Escalation, actor: User, body: str) -> Escala
             data={"escalation_id": escalation.pk, "response_id": response.pk},
         )
         touch_ticket(ticket)
-        signals.escalation_answered.send(Ticket, ticket=ticket, actor=actor,
-                                         escalation=escalation, response=response)
     return response
 
 

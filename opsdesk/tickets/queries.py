@@ -10,16 +10,14 @@ from django.db.models import Q, QuerySet
 from opsdesk.accounts.models import User
 from opsdesk.core.errors import InvalidInput
 from opsdesk.core.pagination import decode_cursor, encode_cursor
+from opsdesk.sla.queries import filter_by_sla_status, next_due_at
 
 from .models import Cos, Stage, Ticket
-
-# Extension point: filters that later apps add (sla_status, incident): name → function.
-EXTRA_FILTERS: dict[str, Callable[[QuerySet[Ticket], str], QuerySet[Ticket]]] = {}
 
 
 @dataclass(frozen=True)
 class Ordering:
-    """A list order other apps add: ascending by an annotated time, ties by id.
+    """A list order: ascending by an annotated time, ties by id.
 
     Tickets without a value for it are left out (e.g. no running SLA clock).
     """
@@ -28,8 +26,8 @@ class Ordering:
     annotation: Callable[[], Any]
 
 
-# Extension point: orders beyond the default newest-first (e.g. "breaching_soon").
-ORDERINGS: dict[str, Ordering] = {}
+# Orders beyond the default newest-first.
+ORDERINGS: dict[str, Ordering] = {"breaching_soon": Ordering("next_due_at", next_due_at)}
 
 
 @dataclass(frozen=True)
@@ -90,13 +88,11 @@ def filter_tickets(tickets: QuerySet[Ticket], f: TicketFilters, viewer: User) ->
         tickets = tickets.filter(created_at__gte=f.created_after)
     if f.created_before:
         tickets = tickets.filter(created_at__lt=f.created_before)
-    for name in ("incident", "sla_status"):
-        value = getattr(f, name)
-        if value:
-            if name not in EXTRA_FILTERS:
-                raise InvalidInput(f"Filtering by {name} is not available yet.",
-                                   fields={name: "not available"})
-            tickets = EXTRA_FILTERS[name](tickets, value)
+    if f.sla_status:
+        tickets = filter_by_sla_status(tickets, f.sla_status)
+    if f.incident:
+        raise InvalidInput("Filtering by incident is not available yet.",
+                           fields={"incident": "not available"})
     return tickets
 
 

@@ -8,14 +8,10 @@ from django.db.models import Prefetch, QuerySet
 
 from opsdesk.accounts.models import User
 from opsdesk.core.errors import InvalidInput
+from opsdesk.duplicates.queries import candidate_list, prefetch_candidates
+from opsdesk.sla.queries import clock_list
 
 from .models import ImpactGroup, Message, Ticket
-
-# Extension points filled by later apps (SLA clocks, duplicate detection): each takes a
-# ticket and returns the list the representation shows.
-SLA_PROVIDERS: list[Any] = []
-CANDIDATE_PROVIDERS: list[Any] = []
-PREFETCHES: list[str] = []
 
 
 def output_zone(tz: str | None) -> tzinfo | None:
@@ -40,7 +36,7 @@ def with_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Load what the representation reads in a fixed number of queries."""
     return tickets.select_related("requester", "assignee", "team").prefetch_related(
         "tags", Prefetch("impact_groups", queryset=ImpactGroup.objects.order_by("id")),
-        *PREFETCHES,
+        "sla_clocks", prefetch_candidates(),
     )
 
 
@@ -55,7 +51,7 @@ def person(user: User | None, *, with_role: bool = False) -> dict[str, Any] | No
 
 def ticket_out(ticket: Ticket, zone: tzinfo | None = None) -> dict[str, Any]:
     """The ticket representation of API.md."""
-    sla = [dict(clock) for provider in SLA_PROVIDERS for clock in provider(ticket)]
+    sla = clock_list(ticket)
     for clock in sla:
         clock["due_at"], clock["met_at"] = _at(clock["due_at"], zone), _at(clock["met_at"], zone)
     return {
@@ -88,7 +84,7 @@ def ticket_out(ticket: Ticket, zone: tzinfo | None = None) -> dict[str, Any]:
         "workaround": ticket.workaround,
         "due_at": _at(ticket.due_at, zone),
         "incident_id": getattr(ticket, "incident_id", None),
-        "duplicate_candidates": [c for p in CANDIDATE_PROVIDERS for c in p(ticket)],
+        "duplicate_candidates": candidate_list(ticket),
         "sla": sla,
         "received_at": _at(ticket.received_at, zone),
         "created_at": _at(ticket.created_at, zone),

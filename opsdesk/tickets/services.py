@@ -13,7 +13,6 @@ from opsdesk.accounts.models import Team, User
 from opsdesk.core.errors import Forbidden, InvalidInput
 from opsdesk.core.prefetch import remember_related
 
-from . import signals
 from .classification import active_rules, classify
 from .errors import StaleVersion
 from .impact import Impact, apply_impact, facts_of, impact_summary, store_groups
@@ -25,7 +24,6 @@ from .models import (
     Tag,
     Ticket,
 )
-from .signals import NewTicket
 
 
 class _Unset:
@@ -37,6 +35,28 @@ UNSET: Any = _Unset()
 
 # Events a requester may see on their ticket's timeline; every other event is internal.
 PUBLIC_EVENTS = frozenset({"created", "stage_changed"})
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket just created, with the names of its tags and affected groups."""
+
+    ticket: Ticket
+    tags: list[str]
+    groups: list[str]
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a change to a ticket did: the ticket as saved, the fields written, its class before."""
+
+    ticket: Ticket
+    fields: frozenset[str]
+    previous_cos: str
+
+    @property
+    def cos_changed(self) -> bool:
+        return self.ticket.cos != self.previous_cos
 
 
 @dataclass
@@ -92,52 +112,22 @@ class TicketDraft:
     follow_up_of: Ticket | None = None
 
 
-def create_ticket(
-    *,
-    actor: User,
-    requester: User,
-    title: str,
-    description: str = "",
-    channel: str = "api",
-    language: str = "en",
-    tags: Iterable[str] = (),
-    team: Team | None = None,
-    assignee: User | None = None,
-    impact: Impact | None = None,
-    workaround: str = "",
-    received_at: datetime | None = None,
-    due_at: datetime | None = None,
-    cos: str | None = None,
-    cos_reason: str = "",
-    follow_up_of: Ticket | None = None,
-) -> Ticket:
-    """Create a ticket, classify it and record its creation; `cos` overrides the rules."""
-    draft = TicketDraft(
-        requester=requester, title=title, description=description, channel=channel,
-        language=language, tags=tags, team=team, assignee=assignee, impact=impact,
-        workaround=workaround, received_at=received_at, due_at=due_at, cos=cos,
-        cos_reason=cos_reason, follow_up_of=follow_up_of,
-    )
-    return create_tickets(actor=actor, drafts=[draft])[0]
-
-
-def create_tickets(*, actor: User, drafts: Sequence[TicketDraft]) -> list[Ticket]:
-    """Create tickets together, each as `create_ticket` would, in one transaction with
-    bulk inserts and one `tickets_created` signal; any invalid draft creates none.
+def store_tickets(*, actor: User, drafts: Sequence[TicketDraft]) -> list[NewTicket]:
+    """Store and classify new tickets with bulk inserts and record their creation; any
+    invalid draft creates none: a step of `workflows.tickets.open_tickets`, within its
+    transaction.
 
     The tickets returned hold what their creation stored (tags, groups, followers, SLA
     clocks, likely duplicates) as if prefetched: a change made since through another
     instance shows after `refresh_from_db()`.
     """
     now = timezone.now()
-    with transaction.atomic():
-        built = [_build(draft, actor=actor, now=now) for draft in drafts]
-        tickets = Ticket.objects.bulk_create([ticket for ticket, _ in built])
-        created = [_store_labels(ticket, draft, tag_objs)
-                   for (ticket, tag_objs), draft in zip(built, drafts, strict=True)]
-        Message.objects.bulk_create([_created_event(ticket, actor) for ticket in tickets])
-        signals.tickets_created.send(Ticket, created=created, actor=actor)
-    return tickets
+    built = [_build(draft, actor=actor, now=now) for draft in drafts]
+    tickets = Ticket.objects.bulk_create([ticket for ticket, _ in built])
+    created = [_store_labels(ticket, draft, tag_objs)
+               for (ticket, tag_objs), draft in zip(built, drafts, strict=True)]
+    Message.objects.bulk_create([_created_event(ticket, actor) for ticket in tickets])
+    return created
 
 
 def _build(draft: TicketDraft, *, actor: User, now: datetime) -> tuple[Ticket, list[Tag]]:
@@ -217,7 +207,7 @@ def bump_version(ticket: Ticket, fields: list[str]) -> None:
     ticket.save(update_fields=[*dict.fromkeys(fields), "version", "updated_at"])
 
 
-def update_ticket(
+def change_fields(
     *,
     ticket: Ticket,
     actor: User,
@@ -229,10 +219,11 @@ def update_ticket(
     impact: Impact = UNSET,
     workaround: str = UNSET,
     priority: int = UNSET,
-) -> Ticket:
+) -> Changed:
     """Change a ticket's fields; each change is an event, impact changes re-classify."""
     with transaction.atomic():
         ticket = lock_ticket(ticket=ticket, version=version)
+        previous_cos = ticket.cos
         changes = _Changes()
         if title is not UNSET and _clean_title(title) != ticket.title:
             changes.events.append(("title_changed", f"Title changed to “{title.strip()}”.",
@@ -261,7 +252,7 @@ def update_ticket(
             _change_impact(ticket, impact, actor, changes)
         if changes.fields:
             bump_version(ticket, changes.fields)
-    return ticket
+    return Changed(ticket=ticket, fields=frozenset(changes.fields), previous_cos=previous_cos)
 
 
 def _assign(ticket: Ticket, assignee: User | None, changes: _Changes) -> None:
@@ -312,7 +303,8 @@ def _change_impact(ticket: Ticket, impact: Impact, actor: User, changes: _Change
 
 
 def reclassify(*, ticket: Ticket, actor: User, changes: _Changes | None = None) -> Ticket:
-    """Re-run the CoS rules on the ticket's impact; a change of class is an event."""
+    """Re-run the CoS rules on the ticket's impact; a change of class is an event (what
+    follows from it is `workflows.tickets.class_changed`'s)."""
     decision = classify(facts_of(ticket, _tag_names(ticket)), active_rules())
     previous = ticket.cos
     fields = ["cos_rationale"]
@@ -336,13 +328,12 @@ def reclassify(*, ticket: Ticket, actor: User, changes: _Changes | None = None) 
             f"{ticket.cos_rationale}.",
             data={"from": previous, "to": ticket.cos, "rationale": ticket.cos_rationale},
         )
-        signals.cos_changed.send(Ticket, ticket=ticket, actor=actor, previous=previous)
     return ticket
 
 
-def override_cos(
+def set_cos_override(
     *, ticket: Ticket, actor: User, cos: str, reason: str, version: int | None = None
-) -> Ticket:
+) -> Changed:
     """Set the Class of Service by hand, with a reason that is kept with the decision."""
     if actor.is_requester:
         raise Forbidden("Only desk staff can override the Class of Service.")
@@ -352,16 +343,14 @@ def override_cos(
         _set_override(ticket, actor=actor, cos=cos, reason=reason)
         if not ticket.priority_overridden:
             ticket.priority = PRIORITY_FOR_COS[Cos(ticket.cos)]
-        bump_version(ticket, ["cos", "cos_rationale", "cos_overridden", "cos_override_reason",
-                       "priority"])
+        fields = ["cos", "cos_rationale", "cos_overridden", "cos_override_reason", "priority"]
+        bump_version(ticket, fields)
         record_event(
             ticket=ticket, actor=actor, event="cos_overridden",
             body=f"Class of Service set to {Cos(cos).label} by {actor.display_name}: {reason}",
             data={"from": previous, "to": cos, "reason": reason},
         )
-        if previous != cos:
-            signals.cos_changed.send(Ticket, ticket=ticket, actor=actor, previous=previous)
-    return ticket
+    return Changed(ticket=ticket, fields=frozenset(fields), previous_cos=previous)
 
 
 def _set_override(ticket: Ticket, *, actor: User, cos: str, reason: str) -> None:
@@ -424,38 +413,27 @@ class MessageDraft:
     subject: str = ""
 
 
-def add_message(
-    *, ticket: Ticket, actor: User, kind: str, body: str, template: str = "", subject: str = "",
-    locked: bool = False,
-) -> Message:
-    """Add a note (internal) or a reply (to the requester and followers) to the timeline;
-    a reply rendered from a template keeps the subject rendered with it, for its email.
-    `locked`: the caller read `ticket` under its row lock in the open transaction."""
-    draft = MessageDraft(ticket=ticket, body=body, template=template, subject=subject)
-    return add_messages(actor=actor, kind=kind, drafts=[draft], locked=locked)[0]
-
-
-def add_messages(*, actor: User, kind: str, drafts: Sequence[MessageDraft],
+def store_messages(*, actor: User, kind: str, drafts: Sequence[MessageDraft],
                  locked: bool = False) -> list[Message]:
-    """`add_message` for several tickets at once: one insert, one touch, one
-    `message_added` signal; any invalid draft adds none."""
+    """Store notes (internal) or replies (to the requester and followers) on the tickets'
+    timelines with one insert and one touch; any invalid draft adds none (a step of
+    `workflows.messages.add_messages`, within its transaction). Each message's `ticket`
+    is the ticket as locked.
+    `locked`: the caller read the tickets under their row locks in the open transaction."""
     if kind not in (MessageKind.NOTE, MessageKind.REPLY):
         raise InvalidInput("A message is a note or a reply.", fields={"kind": "note or reply"})
     if any(not draft.body.strip() for draft in drafts):
         raise InvalidInput("A message needs a body.", fields={"body": "required"})
     if actor.is_requester and kind == MessageKind.NOTE:
         raise Forbidden("Requesters cannot write internal notes.")
-    with transaction.atomic():
-        tickets = [draft.ticket if locked else lock_ticket(ticket=draft.ticket, version=None)
-                   for draft in drafts]
-        messages = Message.objects.bulk_create([
-            Message(ticket=ticket, kind=kind, author=actor, body=draft.body,
-                    template=draft.template, public=kind == MessageKind.REPLY,
-                    data={"subject": draft.subject} if draft.subject else {})
-            for ticket, draft in zip(tickets, drafts, strict=True)])
-        touch_tickets(tickets)
-        signals.message_added.send(Ticket, actor=actor, added=list(zip(tickets, messages,
-                                                                       strict=True)))
+    tickets = [draft.ticket if locked else lock_ticket(ticket=draft.ticket, version=None)
+               for draft in drafts]
+    messages = Message.objects.bulk_create([
+        Message(ticket=ticket, kind=kind, author=actor, body=draft.body,
+                template=draft.template, public=kind == MessageKind.REPLY,
+                data={"subject": draft.subject} if draft.subject else {})
+        for ticket, draft in zip(tickets, drafts, strict=True)])
+    touch_tickets(tickets)
     return messages
 
 

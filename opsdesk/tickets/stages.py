@@ -8,7 +8,6 @@ from django.utils import timezone
 from opsdesk.accounts.models import User
 from opsdesk.core.errors import Forbidden, InvalidInput
 
-from . import signals
 from .errors import IllegalTransition, MissingCloseSummary
 from .models import Stage, Ticket, WaitingReason
 from .services import bump_version, lock_ticket, record_event
@@ -22,7 +21,15 @@ class CloseSummary:
     kb_suggestion: str = ""
 
 
-def change_stage(
+@dataclass(frozen=True)
+class Moved:
+    """A ticket moved to another stage, as saved, and the stage it left."""
+
+    ticket: Ticket
+    previous: str
+
+
+def move(
     *,
     ticket: Ticket,
     actor: User,
@@ -32,8 +39,9 @@ def change_stage(
     summary: CloseSummary | None = None,
     waive_verification: str = "",
     version: int | None = None,
-) -> Ticket:
-    """Move a ticket to another stage along a legal transition, and record the event.
+) -> Moved:
+    """Move a ticket to another stage along a legal transition, and record the event (a
+    step of `workflows.tickets.change_stage`).
 
     Resolving needs the verification checklist done, or waived with a reason.
     """
@@ -65,8 +73,7 @@ def change_stage(
             data={"from": previous, "to": to, "waiting_reason": ticket.waiting_reason,
                   "reason": reason},
         )
-        signals.stage_changed.send(Ticket, ticket=ticket, actor=actor, previous=previous)
-    return ticket
+    return Moved(ticket=ticket, previous=previous)
 
 
 def _waiting_reason(to: str, waiting_reason: str) -> str:

@@ -1,28 +1,23 @@
 """Phase timings of a ticket (API.md timeline): ack, investigation, fix, verification."""
 
-from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
 from opsdesk.accounts.models import User
+from opsdesk.sla.queries import clock_events
 
 from .escalations import escalation_times
 from .models import Message, MessageKind, Ticket
 from .representation import message_out
 
-# Extension point: more timeline entries (e.g. SLA clock events) for a viewer, as dicts
-# with at least `created_at`; merged with the messages in time order.
-TIMELINE_SOURCES: list[Callable[[Ticket, User, tzinfo | None], list[dict[str, Any]]]] = []
-
 
 def timeline(ticket: Ticket, viewer: User, zone: tzinfo | None = None) -> list[dict[str, Any]]:
-    """Messages, events and other sources' entries that this viewer may see, in time order."""
+    """Messages, events and SLA clock events that this viewer may see, in time order."""
     from .services import visible_messages
 
     entries = [message_out(m, viewer, zone) for m in visible_messages(ticket=ticket, viewer=viewer)]
-    for source in TIMELINE_SOURCES:
-        entries += source(ticket, viewer, zone)
-    # Same moment: the ticket's own messages first, then what other sources add.
+    entries += clock_events(ticket, viewer, zone)
+    # Same moment: the ticket's own messages first, then the clocks' events.
     return sorted(entries, key=lambda e: (e["created_at"], e.get("source", "message") != "message"))
 
 

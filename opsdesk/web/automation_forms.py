@@ -97,7 +97,7 @@ class PlaybookRunForm(DeskForm):
                              widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from opsdesk.playbooks.runner import PLAYBOOKS
+        from opsdesk.playbooks.catalog import PLAYBOOKS
 
         super().__init__(*args, **kwargs)
         field = self.fields["playbook"]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from opsdesk.accounts.models import Role
 from opsdesk.automation import services
-from opsdesk.automation.actions import describe as describe_action
+from opsdesk.automation.action_kinds import describe as describe_action
 from opsdesk.automation.conditions import describe as describe_condition
 from opsdesk.automation.models import Rule
 from opsdesk.core.errors import DomainError, Forbidden

@@ -14,12 +14,15 @@ from django.views.decorators.http import require_POST
 
 from opsdesk.communications.rendering import render as render_template
 from opsdesk.core.errors import DomainError
-from opsdesk.duplicates.receivers import likely_duplicates
+from opsdesk.duplicates.queries import likely_duplicates
 from opsdesk.sla.models import Target
-from opsdesk.tickets import escalations, services, stages, verification
+from opsdesk.tickets import escalations, stages, verification
 from opsdesk.tickets.models import Ticket
 from opsdesk.tickets.representation import with_relations
 from opsdesk.tickets.timeline import phases, timeline
+from opsdesk.workflows import escalations as escalation_workflow
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 from .access import desk_staff_required
 from .forms import (
@@ -113,7 +116,7 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _page(request, ticket, status=400, message_form=form)
     try:
-        services.add_message(ticket=ticket, actor=request.user, kind=kind,  # type: ignore[arg-type]
+        message_workflow.add_message(ticket=ticket, actor=request.user, kind=kind,  # type: ignore[arg-type]
                              body=form.cleaned_data["body"],
                              template=form.cleaned_data["template"])
     except DomainError as exc:
@@ -142,31 +145,31 @@ def _form_action(request: HttpRequest, pk: int, form_class: type[forms.Form], na
 def _stage(ticket: Ticket, actor: Any, data: dict[str, Any]) -> str:
     summary = stages.CloseSummary(root_cause=data["root_cause"], resolution=data["resolution"],
                                   lessons=data["lessons"], kb_suggestion=data["kb_suggestion"])
-    stages.change_stage(ticket=ticket, actor=actor, to=data["stage"], summary=summary,
+    ticket_workflow.change_stage(ticket=ticket, actor=actor, to=data["stage"], summary=summary,
                         waiting_reason=data["waiting_reason"],
                         waive_verification=data["waive_verification"])
     return _("Stage changed.")
 
 
 def _impact(ticket: Ticket, actor: Any, data: dict[str, Any]) -> str:
-    services.update_ticket(ticket=ticket, actor=actor, impact=impact_from(data))
+    ticket_workflow.update_ticket(ticket=ticket, actor=actor, impact=impact_from(data))
     return _("Impact updated; Class of Service re-evaluated.")
 
 
 def _assign(ticket: Ticket, actor: Any, data: dict[str, Any]) -> str:
-    services.update_ticket(ticket=ticket, actor=actor, assignee=data["assignee"],
+    ticket_workflow.update_ticket(ticket=ticket, actor=actor, assignee=data["assignee"],
                            team=data["team"])
     return _("Assignment saved.")
 
 
 def _cos(ticket: Ticket, actor: Any, data: dict[str, Any]) -> str:
-    services.override_cos(ticket=ticket, actor=actor, cos=data["cos"], reason=data["reason"])
+    ticket_workflow.override_cos(ticket=ticket, actor=actor, cos=data["cos"], reason=data["reason"])
     return _("Class of Service set.")
 
 
 def _escalate(ticket: Ticket, actor: Any, data: dict[str, Any]) -> str:
     team = data.pop("team")
-    escalations.escalate(ticket=ticket, actor=actor, team=team,
+    escalation_workflow.escalate(ticket=ticket, actor=actor, team=team,
                          handoff=escalations.Handoff(**data))
     return _("Escalated to %(team)s.") % {"team": team.name}
 
@@ -210,7 +213,8 @@ def post_response(request: HttpRequest, pk: int, escalation_id: int) -> HttpResp
     if escalation is None:
         raise Http404
     try:
-        escalations.record_response(escalation=escalation, actor=request.user, body=body)  # type: ignore[arg-type]
+        escalation_workflow.record_escalation_response(
+            escalation=escalation, actor=request.user, body=body)  # type: ignore[arg-type]
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("web:ticket", ticket.pk)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from opsdesk.automation.conditions import evaluate, facts_of
-from opsdesk.tickets.services import update_ticket
+from opsdesk.workflows.tickets import update_ticket
 
 LOGIN_VI = "Không Đăng Nhập được vào LMS"
 

@@ -87,7 +87,7 @@ def test_a_dry_run_of_a_trigger_follows_order_and_stop_processing(api, agent, ma
 
 def test_a_message_rule_is_tested_on_the_requesters_latest_reply(api, agent, requester,
                                                                  make_rule, make_ticket):
-    from opsdesk.tickets.services import add_message
+    from opsdesk.workflows.messages import add_message
 
     rule = make_rule("message_received", [{"action": "add_note", "body": "Still broken"}],
                      conditions=[{"field": "message", "op": "contains", "value": "vẫn lỗi"}])

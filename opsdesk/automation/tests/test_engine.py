@@ -10,8 +10,9 @@ from opsdesk.automation import engine
 from opsdesk.automation.models import AutomationRun
 from opsdesk.sla.timers import fire_due_timers
 from opsdesk.tickets.models import Message, Ticket
-from opsdesk.tickets.services import Impact, add_message, update_ticket
-from opsdesk.tickets.stages import change_stage
+from opsdesk.tickets.services import Impact
+from opsdesk.workflows.messages import add_message
+from opsdesk.workflows.tickets import change_stage, update_ticket
 
 from .conftest import events, tag_names
 

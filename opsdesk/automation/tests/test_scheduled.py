@@ -7,9 +7,9 @@ import time_machine
 
 from opsdesk.automation.models import AutomationRun
 from opsdesk.automation.scheduled import run_scheduled_rules
-from opsdesk.core import scheduler
+from opsdesk.schedule import PERIODIC_JOBS
 from opsdesk.tickets.models import Message
-from opsdesk.tickets.stages import change_stage
+from opsdesk.workflows.tickets import change_stage
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def reminders(ticket):
 
 
 def test_the_worker_runs_scheduled_rules_every_minute():
-    job = next(j for j in scheduler.JOBS if j.name == "scheduled rules")
+    job = next(j for j in PERIODIC_JOBS if j.name == "scheduled rules")
     assert (job.every_seconds, job.job) == (60, run_scheduled_rules)
 
 

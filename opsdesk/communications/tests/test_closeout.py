@@ -6,21 +6,26 @@ import pytest
 
 from opsdesk.communications.models import Rating
 from opsdesk.communications.ratings import rating_token, ticket_for_token
-from opsdesk.tickets import services, stages
+from opsdesk.tickets import stages
 from opsdesk.tickets.models import Stage
+from opsdesk.tickets.services import TicketDraft
 from opsdesk.tickets.tests.refusals import assert_error
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 SUMMARY = stages.CloseSummary(root_cause="Pool misconfigured", resolution="Rolled back")
 
 
 @pytest.fixture
 def resolved(agent, requester):
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail")
-    return stages.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail"))
+    return ticket_workflow.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
 
 
 def _close(ticket, agent):
-    return stages.change_stage(ticket=ticket, actor=agent, to=Stage.CLOSED, summary=SUMMARY)
+    return ticket_workflow.change_stage(
+        ticket=ticket, actor=agent, to=Stage.CLOSED, summary=SUMMARY)
 
 
 def test_closing_sends_the_closure_and_then_the_rating_request(auto_notify, agent, resolved):
@@ -33,7 +38,7 @@ def test_closing_sends_the_closure_and_then_the_rating_request(auto_notify, agen
 
 
 def test_a_closure_already_sent_by_the_agent_is_not_repeated(auto_notify, agent, resolved):
-    services.add_message(ticket=resolved, actor=agent, kind="reply", body="Closing now.",
+    message_workflow.add_message(ticket=resolved, actor=agent, kind="reply", body="Closing now.",
                          template="closure")
     _close(resolved, agent)
     templates = list(resolved.messages.filter(kind="reply").exclude(template="ack")
@@ -84,6 +89,7 @@ def test_the_requester_rates_through_the_api_and_nobody_else_may(api, agent, req
 
 
 def test_an_open_ticket_cannot_be_rated(api, agent, requester):
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Still open")
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Still open"))
     assert_error(api.as_(requester).post(f"/api/v1/tickets/{ticket.pk}/rating", {"score": 3}),
                  409, "conflict")

@@ -2,8 +2,11 @@
 
 from opsdesk.communications.tests.conftest import body_of
 from opsdesk.notifications.models import Notification
-from opsdesk.tickets import escalations, services
+from opsdesk.tickets import escalations
 from opsdesk.tickets.models import MailReference
+from opsdesk.tickets.services import TicketDraft
+from opsdesk.workflows import escalations as escalation_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 HANDOFF = escalations.Handoff(
     impact_summary="50+ students blocked in final exams", findings="DB timeouts since 15:00",
@@ -15,9 +18,10 @@ def test_an_escalation_is_emailed_to_the_team_and_its_thread_is_remembered(
         agent, requester, dev_team, smtp, run_tasks, django_capture_on_commit_callbacks):
     dev_team.email = "dev-team@dev.example.edu.vn"
     dev_team.save()
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail")
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail"))
     with django_capture_on_commit_callbacks(execute=True):
-        escalation = escalations.escalate(ticket=ticket, actor=agent, team=dev_team,
+        escalation = escalation_workflow.escalate(ticket=ticket, actor=agent, team=dev_team,
                                           handoff=HANDOFF)
     run_tasks()
     [mail] = [m for r, m in smtp.received if r == ["dev-team@dev.example.edu.vn"]]
@@ -31,7 +35,8 @@ def test_an_escalation_is_emailed_to_the_team_and_its_thread_is_remembered(
 
 def test_an_escalation_without_all_fields_is_refused_and_nothing_is_sent(api, agent, requester,
                                                                         dev_team):
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail")
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail"))
     response = api.as_(agent).post(f"/api/v1/tickets/{ticket.pk}/escalations", {
         "team": "Dev Team", "impact_summary": "", "findings": "x", "hypothesis": "x",
         "workaround_status": "x", "ask": "x", "update_cadence_minutes": 10})
@@ -50,9 +55,10 @@ def test_an_escalation_email_a_killed_worker_left_claimed_is_sent_once_later(
 
     dev_team.email = "dev-team@dev.example.edu.vn"
     dev_team.save()
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail")
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail"))
     with django_capture_on_commit_callbacks(execute=True):
-        escalations.escalate(ticket=ticket, actor=agent, team=dev_team, handoff=HANDOFF)
+        escalation_workflow.escalate(ticket=ticket, actor=agent, team=dev_team, handoff=HANDOFF)
     job = DBTaskResult.objects.get(task_path__endswith="send_escalation_email")
     claimed_minutes_ago(job.pk, 20)
 

@@ -6,9 +6,10 @@ from django_tasks_db.models import DBTaskResult
 
 from opsdesk.demo.replay import load_scenario
 from opsdesk.notifications.models import Notification
-from opsdesk.tickets import services
 from opsdesk.tickets.models import Message
-from opsdesk.tickets.services import Impact
+from opsdesk.tickets.services import Impact, TicketDraft
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 pytestmark = pytest.mark.usefixtures("auto_notify")
 
@@ -41,8 +42,8 @@ def test_creating_the_ticket_only_queues_the_fan_out(api, agent, manager, dev_te
 def test_the_fan_out_job_tells_no_one_twice(agent, requester, manager, dev_team):
     from opsdesk.communications.tasks import fan_out_new_tickets
 
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
-                                    impact=Impact(affected_users=60, blocking=True))
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail", impact=Impact(affected_users=60, blocking=True)))
     first = fan_out_new_tickets.call(ticket_ids=[ticket.pk], actor_id=agent.pk)
     again = fan_out_new_tickets.call(ticket_ids=[ticket.pk], actor_id=agent.pk)
     assert "manager" in first and again == "nobody"
@@ -53,8 +54,8 @@ def test_the_fan_out_job_tells_no_one_twice(agent, requester, manager, dev_team)
 def test_a_fan_out_job_queued_by_an_earlier_version_still_runs(agent, requester, manager):
     from opsdesk.communications.tasks import fan_out_new_ticket
 
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
-                                    impact=Impact(affected_users=60, blocking=True))
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail", impact=Impact(affected_users=60, blocking=True)))
     assert "manager" in fan_out_new_ticket.call(ticket_id=ticket.pk, actor_id=agent.pk)
     assert ticket.messages.filter(template="ack").count() == 1
 
@@ -63,9 +64,9 @@ def test_a_ticket_finished_before_the_job_runs_is_not_acknowledged(agent, reques
     from opsdesk.communications.tasks import fan_out_new_tickets
     from opsdesk.tickets import stages
 
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
-                                    impact=Impact(affected_users=60, blocking=True))
-    stages.change_stage(ticket=ticket, actor=agent, to="cancelled",
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail", impact=Impact(affected_users=60, blocking=True)))
+    ticket_workflow.change_stage(ticket=ticket, actor=agent, to="cancelled",
                         summary=stages.CloseSummary(root_cause="", resolution="sent twice"))
     assert fan_out_new_tickets.call(ticket_ids=[ticket.pk], actor_id=agent.pk) == "skipped"
     assert not ticket.messages.filter(kind="reply").exists()
@@ -99,18 +100,19 @@ def test_a_priority_ticket_in_vietnamese_gets_the_vietnamese_ack(api, agent, man
 
 
 def test_a_ticket_reclassified_to_expedite_fans_out_once(agent, requester, manager):
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Slow quiz",
-                                    impact=Impact(affected_users=10))
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Slow quiz", impact=Impact(affected_users=10)))
     for users in (40, 10, 40):
-        services.update_ticket(ticket=ticket, actor=agent, impact=Impact(affected_users=users))
+        ticket_workflow.update_ticket(
+            ticket=ticket, actor=agent, impact=Impact(affected_users=users))
     assert ticket.messages.filter(template="ack").count() == 1
     assert Notification.objects.filter(recipient=manager, kind="manager_notice").count() == 1
 
 
 def test_nothing_is_sent_automatically_when_switched_off(settings, agent, requester, manager):
     settings.OPSDESK_AUTO_NOTIFY = False
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
-                                    impact=Impact(affected_users=60))
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail", impact=Impact(affected_users=60)))
     assert not ticket.messages.filter(kind="reply").exists()
     assert not Notification.objects.exists()
 
@@ -135,8 +137,9 @@ def test_the_ack_email_has_the_subject_rendered_with_its_body(agent, requester, 
     from opsdesk.communications.models import MessageTemplate
 
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
-                                        impact=Impact(affected_users=60, blocking=True))
+        ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+            requester=requester, title="Exams fail",
+            impact=Impact(affected_users=60, blocking=True)))
     with django_capture_on_commit_callbacks(execute=True):
         run_tasks()  # the fan-out job writes the ACK and emails it within the job
     [mail] = [m for r, m in smtp.received if requester.email in r]
@@ -164,13 +167,13 @@ def test_tickets_told_together_each_get_what_their_own_state_calls_for(
     video_lead = create_user(email="video.lead@support.example.edu.vn", role=Role.MANAGER)
     exams.members.add(exams_lead)
     video.members.add(video_lead)
-    tickets = [services.create_ticket(actor=agent, requester=requester, title=f"Exams fail {n}",
-                                      team=exams if n % 2 else video,
-                                      impact=Impact(affected_users=60, blocking=True))
+    tickets = [ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title=f"Exams fail {n}", team=exams if n % 2 else video,
+        impact=Impact(affected_users=60, blocking=True)))
                for n in range(FAN_OUT_CHUNK + 3)]
     announced, answered = tickets[1], tickets[FAN_OUT_CHUNK + 1]
     fan_out(ticket=announced, actor=agent)
-    services.add_message(ticket=answered, actor=agent, kind="reply", body="On it.")
+    message_workflow.add_message(ticket=answered, actor=agent, kind="reply", body="On it.")
 
     told = fan_out_new_tickets.call(ticket_ids=[t.pk for t in tickets], actor_id=agent.pk)
 
@@ -196,8 +199,9 @@ def test_tickets_told_together_read_who_to_tell_once(agent, requester, manager, 
     from opsdesk.communications.tasks import fan_out_new_tickets
 
     def new_tickets(count: int) -> list[int]:
-        return [services.create_ticket(actor=agent, requester=requester, title=f"Exams {n}",
-                                       impact=Impact(affected_users=60, blocking=True)).pk
+        return [ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+            requester=requester, title=f"Exams {n}",
+            impact=Impact(affected_users=60, blocking=True))).pk
                 for n in range(count)]
 
     fan_out_new_tickets.call(ticket_ids=new_tickets(1), actor_id=agent.pk)  # caches warm
@@ -225,8 +229,9 @@ def test_tickets_told_together_have_their_acks_clocks_events_and_notices_written
     from opsdesk.sla.models import SlaClock
 
     def writes(count: int) -> list[tuple[str, str]]:
-        ids = [services.create_ticket(actor=agent, requester=requester, title=f"Exams {n}",
-                                      impact=Impact(affected_users=60, blocking=True)).pk
+        ids = [ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+            requester=requester, title=f"Exams {n}",
+            impact=Impact(affected_users=60, blocking=True))).pk
                for n in range(count)]
         emailed = len(smtp.received)
         with CaptureQueriesContext(connection) as queries, running_job(), \
@@ -254,9 +259,9 @@ def test_a_worker_runs_the_fan_out_jobs_ready_as_one(agent, requester, manager, 
     from opsdesk.communications.tasks import fan_out_new_tickets
     from opsdesk.core.jobs import WakingWorker
 
-    ids = [services.create_ticket(actor=agent, requester=requester, title=f"Exams {n}",
-                                  impact=Impact(affected_users=60, blocking=True)).pk
-           for n in range(4)]
+    ids = [ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title=f"Exams {n}",
+        impact=Impact(affected_users=60, blocking=True))).pk for n in range(4)]
     jobs = [fan_out_new_tickets.enqueue(ticket_ids=[pk], actor_id=agent.pk) for pk in ids[:3]]
     by_another = fan_out_new_tickets.enqueue(ticket_ids=[ids[3]], actor_id=manager.pk)
     worker = WakingWorker(interval=1, worker_id="test")
@@ -285,9 +290,9 @@ def test_a_worker_waits_a_moment_for_the_next_requests_jobs_to_run_them_with_a_n
     from opsdesk.core.jobs import WakingWorker, linger_left
 
     settings.OPSDESK_JOIN_LINGER = 0.25
-    ids = [services.create_ticket(actor=agent, requester=requester, title=f"Exams {n}",
-                                  impact=Impact(affected_users=60, blocking=True)).pk
-           for n in range(2)]
+    ids = [ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title=f"Exams {n}",
+        impact=Impact(affected_users=60, blocking=True))).pk for n in range(2)]
     first = fan_out_new_tickets.enqueue(ticket_ids=[ids[0]], actor_id=agent.pk)
     pauses: list[float] = []
     queued_meanwhile = []
@@ -319,8 +324,8 @@ def test_while_a_fan_out_job_waits_for_others_to_join_the_jobs_of_other_tasks_ru
     from opsdesk.core.jobs import WakingWorker
 
     settings.OPSDESK_JOIN_LINGER = 0.25
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams",
-                                    impact=Impact(affected_users=60, blocking=True))
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams", impact=Impact(affected_users=60, blocking=True)))
     fan_out = fan_out_new_tickets.enqueue(ticket_ids=[ticket.pk], actor_id=agent.pk)
     other = send_reply_email.enqueue(message_id=987654)  # queued after it: no such message
     seen_while_waiting = []
@@ -347,8 +352,8 @@ def test_a_fan_out_job_its_worker_was_killed_running_is_queued_again_and_run(
     from opsdesk.core.tests.jobs_support import claimed_minutes_ago
 
     settings.OPSDESK_JOIN_LINGER = 0
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams",
-                                    impact=Impact(affected_users=60, blocking=True))
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams", impact=Impact(affected_users=60, blocking=True)))
     killed = fan_out_new_tickets.enqueue(ticket_ids=[ticket.pk], actor_id=agent.pk)
     busy = fan_out_new_tickets.enqueue(ticket_ids=[987654], actor_id=agent.pk)
     other_task = send_reply_email.enqueue(message_id=987654)
@@ -372,9 +377,9 @@ def test_joined_fan_out_jobs_that_fail_together_are_run_alone_so_only_the_faulty
     from opsdesk.communications.tasks import fan_out_new_tickets
     from opsdesk.core.jobs import WakingWorker
 
-    ids = [services.create_ticket(actor=agent, requester=requester, title=f"Exams {n}",
-                                  impact=Impact(affected_users=60, blocking=True)).pk
-           for n in range(3)]
+    ids = [ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title=f"Exams {n}",
+        impact=Impact(affected_users=60, blocking=True))).pk for n in range(3)]
     tell = tasks._fan_out_new
 
     def broken_for_the_second(ticket_ids, actor):

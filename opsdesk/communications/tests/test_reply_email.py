@@ -7,13 +7,17 @@ from opsdesk.accounts.services import create_user
 from opsdesk.communications.tests.conftest import body_of
 from opsdesk.tickets import services
 from opsdesk.tickets.models import MailReference, Message
+from opsdesk.tickets.services import TicketDraft
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 NOTE = "Internal: the DB password was rotated by Minh at 15:00"
 
 
 @pytest.fixture
 def ticket(agent, requester):
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail")
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail"))
     follower = create_user(email="vice@campus.example.edu.vn", role=Role.REQUESTER)
     ticket.followers.add(follower)
     return ticket
@@ -21,7 +25,7 @@ def ticket(agent, requester):
 
 def _reply(ticket, agent, body, captured):
     with captured(execute=True):
-        return services.add_message(ticket=ticket, actor=agent, kind="reply", body=body)
+        return message_workflow.add_message(ticket=ticket, actor=agent, kind="reply", body=body)
 
 
 def test_a_reply_reaches_the_requester_and_followers(ticket, agent, smtp, run_tasks,
@@ -51,7 +55,7 @@ def test_the_second_reply_threads_on_the_first(ticket, agent, smtp, run_tasks,
 def test_a_note_is_never_emailed(ticket, agent, smtp, run_tasks,
                                  django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.add_message(ticket=ticket, actor=agent, kind="note", body=NOTE)
+        message_workflow.add_message(ticket=ticket, actor=agent, kind="note", body=NOTE)
     _reply(ticket, agent, "Fixed now, please try again.", django_capture_on_commit_callbacks)
     run_tasks()
     assert len(smtp.messages) == 1
@@ -62,7 +66,8 @@ def test_a_note_is_never_emailed(ticket, agent, smtp, run_tasks,
 def test_the_requesters_own_reply_is_not_emailed_back(ticket, requester, smtp, run_tasks,
                                                       django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.add_message(ticket=ticket, actor=requester, kind="reply", body="Still broken")
+        message_workflow.add_message(
+            ticket=ticket, actor=requester, kind="reply", body="Still broken")
     assert run_tasks() == 0
     assert smtp.messages == []
 
@@ -135,8 +140,9 @@ def test_a_job_failing_unexpectedly_within_another_is_queued(
 
 
 def _expedite_tickets(agent, requester, count):
-    return [services.create_ticket(actor=agent, requester=requester, title=f"Exams fail {n}",
-                                   impact=services.Impact(affected_users=60, blocking=True)).pk
+    return [ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title=f"Exams fail {n}",
+        impact=services.Impact(affected_users=60, blocking=True))).pk
             for n in range(count)]
 
 
@@ -198,7 +204,7 @@ def test_a_reply_emailed_within_the_job_is_not_read_again(
 
     with running_job():
         with django_capture_on_commit_callbacks() as on_commit:
-            message = services.add_message(ticket=ticket, actor=agent, kind="reply",
+            message = message_workflow.add_message(ticket=ticket, actor=agent, kind="reply",
                                            body="We are on it.")
         with CaptureQueriesContext(connection) as queries:
             for callback in on_commit:

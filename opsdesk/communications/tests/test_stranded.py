@@ -12,9 +12,10 @@ from opsdesk.core.jobs import running_job
 from opsdesk.core.tests.jobs_support import claimed_minutes_ago
 from opsdesk.notifications.models import Channel, ChannelDelivery, Notification
 from opsdesk.notifications.tasks import requeue_stranded_notices
-from opsdesk.tickets import services
 from opsdesk.tickets.models import Message
-from opsdesk.tickets.services import Impact
+from opsdesk.tickets.services import Impact, TicketDraft
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 pytestmark = pytest.mark.usefixtures("auto_notify")
 
@@ -28,8 +29,8 @@ def test_what_a_stopped_worker_left_untried_is_queued_again_and_sent_once(
         agent, requester, manager, smtp, run_tasks):
     Channel.objects.create(name="Managers' webhook", kind="webhook", user=manager,
                            target="http://127.0.0.1:9/hook")
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
-                                    impact=Impact(affected_users=60, blocking=True))
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail", impact=Impact(affected_users=60, blocking=True)))
     with running_job():  # its deliveries, due once it commits, never run: the worker stops
         fan_out_new_tickets.call(ticket_ids=[ticket.pk], actor_id=agent.pk)
     ack = Message.objects.get(ticket=ticket, template="ack")
@@ -58,8 +59,9 @@ def test_a_reply_whose_job_a_killed_worker_left_claimed_is_queued_again(
     for 15 minutes only: the email, never tried, is then queued again and sent."""
     from opsdesk.communications.tasks import send_reply_email
 
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail")
-    reply = services.add_message(ticket=ticket, actor=agent, kind="reply", body="On it.")
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail"))
+    reply = message_workflow.add_message(ticket=ticket, actor=agent, kind="reply", body="On it.")
     DBTaskResult.objects.all().delete()  # as if its job had been claimed, then lost
     claimed = send_reply_email.enqueue(message_id=reply.pk)
     claimed_minutes_ago(claimed.id, 5)

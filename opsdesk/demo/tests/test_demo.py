@@ -40,7 +40,7 @@ def test_a_second_run_adds_no_tickets_and_changes_the_password(db):
 
 
 def test_the_demo_outage_has_likely_duplicates_in_both_languages(db):
-    from opsdesk.duplicates.receivers import likely_duplicates
+    from opsdesk.duplicates.queries import likely_duplicates
 
     _demo()
     outage = Ticket.objects.get(cos="expedite", stage="new")

@@ -6,8 +6,9 @@ from django.test.utils import CaptureQueriesContext
 
 from opsdesk.duplicates.models import DuplicateCandidate, IndexedTerm
 from opsdesk.duplicates.services import find_duplicates, reindex
-from opsdesk.tickets import services, stages
+from opsdesk.tickets import stages
 from opsdesk.tickets.services import Impact
+from opsdesk.workflows import tickets as ticket_workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,7 @@ def test_a_ticket_no_longer_open_is_not_a_candidate(agent, make_ticket, to):
     earlier = make_ticket(**OUTAGE_EN)
     summary = stages.CloseSummary(root_cause="pool", resolution="rolled back")
     for stage in ("resolved", "closed") if to == "closed" else (to,):
-        stages.change_stage(ticket=earlier, actor=agent, to=stage, summary=summary,
+        ticket_workflow.change_stage(ticket=earlier, actor=agent, to=stage, summary=summary,
                             waive_verification="checked by phone")
     assert not IndexedTerm.objects.filter(ticket=earlier).exists()
     later = make_ticket(**OUTAGE_VI)
@@ -91,14 +92,16 @@ def test_a_ticket_no_longer_open_is_not_a_candidate(agent, make_ticket, to):
 
 def test_a_reopened_ticket_is_a_candidate_again(agent, make_ticket):
     earlier = make_ticket(**OUTAGE_EN)
-    stages.change_stage(ticket=earlier, actor=agent, to="resolved", waive_verification="ok")
-    stages.change_stage(ticket=earlier, actor=agent, to="in_progress")
+    ticket_workflow.change_stage(
+        ticket=earlier, actor=agent, to="resolved", waive_verification="ok")
+    ticket_workflow.change_stage(ticket=earlier, actor=agent, to="in_progress")
     assert [c.ticket_id for c in find_duplicates(**OUTAGE_VI)] == [earlier.pk]
 
 
 def test_a_new_title_is_indexed(agent, make_ticket, outage):
     english = outage[0]
-    services.update_ticket(ticket=english, actor=agent, title="Enrolment report for the Director")
+    ticket_workflow.update_ticket(ticket=english, actor=agent,
+                                  title="Enrolment report for the Director")
     terms = set(IndexedTerm.objects.filter(ticket=english).values_list("term", flat=True))
     assert {"enrolment", "director"} <= terms
     assert IndexedTerm.objects.filter(ticket=english, term="report").count() == 1  # no copies

@@ -3,7 +3,7 @@ from typing import Any
 
 import pytest
 
-from opsdesk.tickets import signals
+from opsdesk.sla import services as sla_services
 
 
 @pytest.fixture(autouse=True)
@@ -14,11 +14,10 @@ def _media_root(settings: Any, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def failing_ticket_creation() -> Any:
-    """Creating a ticket fails (a receiver of tickets_created raises) until disconnected."""
+def failing_ticket_creation(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Opening a ticket fails (a step of the workflow raises) until `monkeypatch.undo()`."""
     def boom(**kwargs: Any) -> None:
         raise RuntimeError("the classifier is down")
 
-    signals.tickets_created.connect(boom, dispatch_uid="test.boom")
-    yield
-    signals.tickets_created.disconnect(dispatch_uid="test.boom")
+    monkeypatch.setattr(sla_services, "start_clocks", boom)
+    return monkeypatch

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.db import connection
 from imapclient import SEEN, IMAPClient
 
-from opsdesk.core import scheduler
 from opsdesk.inbound import imap
 from opsdesk.inbound.imap import claim_mailbox, poll_mailbox, poll_mailboxes
 from opsdesk.inbound.models import InboundEmail, Mailbox, Outcome, Security
+from opsdesk.schedule import PERIODIC_JOBS
 from opsdesk.tickets.models import MessageKind, Ticket
 
 from . import dovecot
@@ -174,7 +174,7 @@ def test_the_poll_command_reports_each_mailbox(mailbox, folder):
 
 
 def test_the_worker_polls_every_minute():
-    [job] = [j for j in scheduler.JOBS if j.name == "imap poll"]
+    [job] = [j for j in PERIODIC_JOBS if j.name == "imap poll"]
     assert (job.every_seconds, job.job) == (60, poll_mailboxes)
 
 

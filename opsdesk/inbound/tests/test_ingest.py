@@ -10,7 +10,7 @@ from opsdesk.accounts.models import SYSTEM_EMAIL, User
 from opsdesk.inbound.batch import ingest_many
 from opsdesk.inbound.models import InboundEmail, Outcome
 from opsdesk.inbound.services import ingest_email
-from opsdesk.tickets.escalations import Handoff, escalate
+from opsdesk.tickets.escalations import Handoff
 from opsdesk.tickets.models import (
     EscalationResponse,
     EscalationStatus,
@@ -21,6 +21,7 @@ from opsdesk.tickets.models import (
     Ticket,
 )
 from opsdesk.tickets.services import visible_messages
+from opsdesk.workflows.escalations import escalate
 
 from .mails import REQUESTER, dsn, mail, sent_reference
 

@@ -7,7 +7,8 @@ from opsdesk.inbound.models import Outcome
 from opsdesk.inbound.services import ingest_email
 from opsdesk.tickets import escalations
 from opsdesk.tickets.models import EscalationStatus, MessageKind, Ticket
-from opsdesk.tickets.services import add_message
+from opsdesk.workflows import escalations as escalation_workflow
+from opsdesk.workflows.messages import add_message
 
 from .mails import mail
 
@@ -41,7 +42,7 @@ def test_the_engineer_answers_the_escalation_email(
         agent, engineer, dev_team, mailoutbox, run_tasks, django_capture_on_commit_callbacks):
     ticket = ingest_email(raw=mail()).ticket
     with django_capture_on_commit_callbacks(execute=True):
-        escalation = escalations.escalate(
+        escalation = escalation_workflow.escalate(
             ticket=ticket, actor=agent, team=dev_team, handoff=escalations.Handoff(
                 impact_summary="20 students", findings="500 on submit", hypothesis="quota",
                 workaround_status="none", ask="temporary fix", update_cadence_minutes=15))

@@ -15,7 +15,8 @@ from opsdesk.connectors.hr.fake import FakeHrServer
 from opsdesk.connectors.lms.fake import FakeLmsServer
 from opsdesk.connectors.models import ConnectorConfig, ConnectorKind
 from opsdesk.tickets.models import Message, MessageKind, Ticket
-from opsdesk.tickets.services import create_ticket
+from opsdesk.tickets.services import TicketDraft
+from opsdesk.workflows.tickets import open_ticket
 
 SCENARIO_FILE = Path(__file__).resolve().parents[2] / "demo" / "data" / "login-recovery.json"
 SCENARIO: dict[str, Any] = json.loads(SCENARIO_FILE.read_text(encoding="utf-8"))
@@ -56,9 +57,9 @@ def scenario_ticket(agent: Any) -> Any:
         requester = find_or_create_requester(email=person["email"], name=person["name"],
                                              requester_role=person.get("role", ""),
                                              language=language)
-        return create_ticket(actor=agent, requester=requester, title=spec["title"],
-                             description=spec["description"], language=language,
-                             channel="email")
+        return open_ticket(actor=agent, draft=TicketDraft(
+            requester=requester, title=spec["title"], description=spec["description"],
+            language=language, channel="email"))
 
     return make
 

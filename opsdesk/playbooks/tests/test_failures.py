@@ -232,15 +232,14 @@ def test_a_run_cut_short_can_be_retried_once_stale(scenario_ticket, connectors, 
 
 def test_a_ticket_update_that_fails_is_undone_and_the_retry_repeats_the_same_action(
         scenario_ticket, connectors, lms_fake, agent, monkeypatch):
-    from opsdesk.playbooks import login_recovery
+    from opsdesk.workflows import tickets as ticket_workflow
 
     ticket = scenario_ticket("101")
-    real = login_recovery.change_stage
 
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(login_recovery, "change_stage", broken)
+    monkeypatch.setattr(ticket_workflow, "change_stage", broken)
     run = run_playbook("login_recovery", ticket=ticket, actor=agent)
 
     assert run.outcome == RunOutcome.FAILED and "database went away" in run.error
@@ -248,7 +247,7 @@ def test_a_ticket_update_that_fails_is_undone_and_the_retry_repeats_the_same_act
     assert run.steps.get(name="add an internal note").output["undone"] is True
     assert lms_fake.account(THU)["status"] == "active"  # the LMS did its part
 
-    monkeypatch.setattr(login_recovery, "change_stage", real)
+    monkeypatch.undo()
     again = retry_run(run, actor=agent)
 
     assert (again.result["outcome"], again.result["action"]) == ("resolved", "reactivate")

@@ -179,7 +179,7 @@ def test_a_real_run_after_a_dry_run_still_acts(scenario_ticket, connectors, lms_
 
 def test_a_closed_or_resolved_ticket_is_left_alone(scenario_ticket, connectors, lms_fake, agent,
                                                    settings):
-    from opsdesk.tickets.stages import change_stage
+    from opsdesk.workflows.tickets import change_stage
 
     settings.OPSDESK_LOGIN_RECOVERY_AUTO = False
     ticket = scenario_ticket("101")

@@ -3,7 +3,7 @@
 import pytest
 
 from opsdesk.automation import services as rule_services
-from opsdesk.automation.actions import ACTIONS
+from opsdesk.automation.action_kinds import ACTIONS
 from opsdesk.automation.engine import rehearse
 from opsdesk.automation.models import AutomationRun, Rule
 from opsdesk.automation.validation import problems_in

@@ -117,17 +117,17 @@ def test_a_playbook_run_cut_short_by_a_killed_worker_is_finished_under_the_same_
     """Killed after the LMS reactivated the account, before the ticket was updated: the job
     readied again retries that run (attempt 2, the same key for the LMS), which finds the
     reactivation done instead of deciding afresh, and answers the requester once."""
-    from opsdesk.playbooks import login_recovery
+    from opsdesk.workflows import tickets as ticket_workflow
 
     with django_capture_on_commit_callbacks(execute=True):
         ticket = scenario_ticket("101")
     job = DBTaskResult.objects.get(task_path__endswith="run_playbook_task")
-    real = login_recovery.change_stage
+    real = ticket_workflow.change_stage
 
     def killed(**kwargs):
         raise WorkerKilled
 
-    monkeypatch.setattr(login_recovery, "change_stage", killed)
+    monkeypatch.setattr(ticket_workflow, "change_stage", killed)
     with pytest.raises(WorkerKilled):
         run_tasks()
     cut_short = playbook_run(ticket)
@@ -138,7 +138,7 @@ def test_a_playbook_run_cut_short_by_a_killed_worker_is_finished_under_the_same_
         started_at=long_ago, result={**cut_short.result, "attempt_started_at":
                                      long_ago.isoformat()})
     claimed_minutes_ago(job.pk, 20)
-    monkeypatch.setattr(login_recovery, "change_stage", real)
+    monkeypatch.setattr(ticket_workflow, "change_stage", real)
 
     assert requeue_abandoned_jobs() == 1
     with django_capture_on_commit_callbacks(execute=True):

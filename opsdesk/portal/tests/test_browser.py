@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Ticket
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
@@ -30,7 +31,8 @@ def _earlier_tickets(make_ticket, agent):
     """Two older tickets, so the list looks like a requester's real one."""
     make_ticket(title="Gradebook export to Excel is empty")
     done = make_ticket(title="Reset my password for the LMS")
-    stages.change_stage(ticket=done, actor=agent, to="resolved", waive_verification="one user")
+    ticket_workflow.change_stage(
+        ticket=done, actor=agent, to="resolved", waive_verification="one user")
 
 
 def test_a_requester_submits_and_sees_the_reply_but_not_the_note(page, sign_in, requester,
@@ -45,9 +47,9 @@ def test_a_requester_submits_and_sees_the_reply_but_not_the_note(page, sign_in, 
     assert (ticket.channel, ticket.requester, ticket.affected_users) == ("portal", requester, 20)
     assert ticket.attachments.get().filename == "error.png"
 
-    services.add_message(ticket=ticket, actor=agent, kind="note",
+    message_workflow.add_message(ticket=ticket, actor=agent, kind="note",
                          body="App Insights: DB timeouts on the exam service since 15:00.")
-    services.add_message(ticket=ticket, actor=agent, kind="reply",
+    message_workflow.add_message(ticket=ticket, actor=agent, kind="reply",
                          body="Dear Le Ngoc A, we are on it and will update you in 15 minutes.")
     page.reload()
     timeline = page.locator(".timeline").inner_text()

@@ -11,6 +11,8 @@ from opsdesk.tickets import services, stages
 from opsdesk.tickets.impact import Impact
 from opsdesk.tickets.models import Attachment, Message
 from opsdesk.tickets.tests.refusals import changes_nothing
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 
 def page_of(portal, ticket):
@@ -31,7 +33,7 @@ def outage(make_ticket):
 
 @pytest.fixture
 def resolved(outage, agent):
-    return stages.change_stage(ticket=outage, actor=agent, to="resolved",
+    return ticket_workflow.change_stage(ticket=outage, actor=agent, to="resolved",
                                waive_verification="checked with the class teacher")
 
 
@@ -44,9 +46,10 @@ def test_the_page_shows_the_request_its_class_in_plain_words_and_stage(portal, o
 
 
 def test_replies_and_public_events_show_but_never_a_note(portal, outage, agent):
-    services.add_message(ticket=outage, actor=agent, kind="note", body="DB timeouts since 15:00")
-    services.add_message(ticket=outage, actor=agent, kind="reply", body="We are on it.")
-    stages.change_stage(ticket=outage, actor=agent, to="in_progress")
+    message_workflow.add_message(
+        ticket=outage, actor=agent, kind="note", body="DB timeouts since 15:00")
+    message_workflow.add_message(ticket=outage, actor=agent, kind="reply", body="We are on it.")
+    ticket_workflow.change_stage(ticket=outage, actor=agent, to="in_progress")
     services.record_event(ticket=outage, actor=agent, event="assigned", body="Assigned to Lan.")
     html = page_of(portal, outage)
     assert "We are on it." in html and "Nguyen Ngoc Lan" in html
@@ -55,7 +58,7 @@ def test_replies_and_public_events_show_but_never_a_note(portal, outage, agent):
 
 
 def test_a_file_on_a_note_stays_inside_the_desk(portal, outage, agent):
-    note = services.add_message(ticket=outage, actor=agent, kind="note", body="internal")
+    note = message_workflow.add_message(ticket=outage, actor=agent, kind="note", body="internal")
     secret = Attachment(ticket=outage, message=note, filename="db-dump.sql", size=4)
     secret.file.save("db-dump.sql", SimpleUploadedFile("db-dump.sql", b"SELECT"), save=True)
     loose = Attachment(ticket=outage, message=None, filename="loose.txt", size=4)
@@ -119,7 +122,7 @@ def test_a_reply_with_a_file_over_the_limit_stores_nothing(portal, outage, setti
 
 
 def test_a_closed_ticket_takes_no_reply(portal, resolved, agent):
-    stages.change_stage(ticket=resolved, actor=agent, to="closed",
+    ticket_workflow.change_stage(ticket=resolved, actor=agent, to="closed",
                         summary=stages.CloseSummary(root_cause="DB pool", resolution="Raised"))
     assert "Send reply" not in page_of(portal, resolved)
     with changes_nothing(resolved):

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from opsdesk.tickets import services, stages
-from opsdesk.tickets.services import Impact
+from opsdesk.tickets import stages
+from opsdesk.tickets.services import Impact, TicketDraft
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 WEEK = "2026-W08"
@@ -92,18 +94,18 @@ def desk_week(agent, requester, dev_team):
         for at, kind, p in _events(planned):
             traveller.move_to(at)
             if kind == "create":
-                p.ticket = services.create_ticket(
-                    actor=agent, requester=requester, title=p.name, tags=p.tags,
+                p.ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+                    requester=requester, title=p.name, tags=p.tags,
                     team=dev_team if p.team else None, assignee=agent,
-                    impact=Impact(affected_users=USERS[p.cos]))
+                    impact=Impact(affected_users=USERS[p.cos])))
                 assert p.ticket.cos == p.cos
             elif kind == "reply":
-                services.add_message(ticket=p.ticket, actor=agent, kind="reply",
+                message_workflow.add_message(ticket=p.ticket, actor=agent, kind="reply",
                                      body="We are on it.")
             elif kind == "resolve":
-                p.ticket = stages.change_stage(ticket=p.ticket, actor=agent, to="resolved")
+                p.ticket = ticket_workflow.change_stage(ticket=p.ticket, actor=agent, to="resolved")
             else:
-                p.ticket = stages.change_stage(
+                p.ticket = ticket_workflow.change_stage(
                     ticket=p.ticket, actor=agent, to="closed",
                     summary=stages.CloseSummary(root_cause="load", resolution="scaled up"))
         traveller.move_to(local(NEXT_MONDAY + timedelta(1), 9))

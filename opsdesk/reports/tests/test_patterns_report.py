@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from opsdesk.tickets import services
 from opsdesk.tickets.models import Ticket
-from opsdesk.tickets.services import Impact
+from opsdesk.tickets.services import Impact, TicketDraft
+from opsdesk.workflows import tickets as ticket_workflow
 
 from .conftest import MONDAY, local
 
@@ -20,9 +20,9 @@ LOGIN = "I cannot log in to the LMS, my account is deactivated"
 
 def ticket(agent, requester, at, title, description="", groups=(), users=None, minutes=0):
     with time_machine.travel(at, tick=False):
-        created = services.create_ticket(
-            actor=agent, requester=requester, title=title, description=description,
-            impact=Impact(affected_users=users, groups=list(groups) or None))
+        created = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+            requester=requester, title=title, description=description,
+            impact=Impact(affected_users=users, groups=list(groups) or None)))
     Ticket.objects.filter(pk=created.pk).update(time_spent_minutes=minutes)
     return created.pk
 

@@ -10,10 +10,11 @@ import pytest
 from opsdesk.sla.models import SlaClock, SlaEvent
 from opsdesk.sla.tests.support import FRIDAY, MONDAY, clock_of, event_kinds, hcm
 from opsdesk.sla.timers import fire_due_timers
-from opsdesk.tickets.escalations import Handoff, escalate
+from opsdesk.tickets.escalations import Handoff
 from opsdesk.tickets.impact import Impact
-from opsdesk.tickets.services import add_message, override_cos, update_ticket
-from opsdesk.tickets.stages import change_stage
+from opsdesk.workflows.escalations import escalate
+from opsdesk.workflows.messages import add_message
+from opsdesk.workflows.tickets import change_stage, override_cos, update_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +173,8 @@ def test_replies_added_together_meet_each_tickets_clocks_with_one_read(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from opsdesk.tickets.services import MessageDraft, add_messages
+    from opsdesk.tickets.services import MessageDraft
+    from opsdesk.workflows.messages import add_messages
 
     early, standard = ticket_of_class("expedite"), ticket_of_class("standard")
     late = ticket_of_class("expedite", received_at=hcm(9, 50))

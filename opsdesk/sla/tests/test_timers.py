@@ -15,8 +15,8 @@ from opsdesk.notifications.models import Notification
 from opsdesk.sla.models import SlaEvent, SlaPolicy
 from opsdesk.sla.tests.support import clock_of, event_kinds, hcm
 from opsdesk.sla.timers import Fired, fire_due_timers
-from opsdesk.tickets.services import add_message
-from opsdesk.tickets.stages import change_stage
+from opsdesk.workflows.messages import add_message
+from opsdesk.workflows.tickets import change_stage
 
 pytestmark = pytest.mark.django_db
 

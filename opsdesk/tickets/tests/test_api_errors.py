@@ -7,10 +7,12 @@ from django.test import Client
 
 from opsdesk.accounts.models import ApiToken
 from opsdesk.accounts.services import create_token, revoke_token
-from opsdesk.tickets import services, stages
+from opsdesk.tickets import stages
 from opsdesk.tickets.models import Stage
 from opsdesk.tickets.services import Impact
 from opsdesk.tickets.tests.refusals import assert_error, changes_nothing
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +168,7 @@ def test_an_override_without_a_reason_is_refused(client, ticket_of_requester):
 
 def test_an_update_from_a_stale_version_is_refused(client, agent, ticket_of_requester):
     stale = ticket_of_requester.version
-    services.update_ticket(ticket=ticket_of_requester, actor=agent, title="Exam locked")
+    ticket_workflow.update_ticket(ticket=ticket_of_requester, actor=agent, title="Exam locked")
     with changes_nothing(ticket_of_requester):
         response = client.patch(ticket_url(ticket_of_requester), {
             "title": "Renamed", "impact": {"affected_users": 54}, "version": stale})
@@ -175,7 +177,7 @@ def test_an_update_from_a_stale_version_is_refused(client, agent, ticket_of_requ
 
 def test_an_override_from_a_stale_version_is_refused(client, agent, ticket_of_requester):
     stale = ticket_of_requester.version
-    services.update_ticket(ticket=ticket_of_requester, actor=agent, title="Exam locked")
+    ticket_workflow.update_ticket(ticket=ticket_of_requester, actor=agent, title="Exam locked")
     with changes_nothing(ticket_of_requester):
         response = client.patch(ticket_url(ticket_of_requester), {
             "cos": "expedite", "cos_reason": "director's class", "version": stale})
@@ -199,8 +201,8 @@ def test_a_new_ticket_cannot_be_closed_directly(client, ticket_of_requester):
 
 
 def test_a_closed_ticket_cannot_be_reopened(client, agent, ticket_of_requester):
-    stages.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
-    stages.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.CLOSED,
+    ticket_workflow.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
+    ticket_workflow.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.CLOSED,
                           summary=stages.CloseSummary(root_cause="pool", resolution="rollback"))
     with changes_nothing(ticket_of_requester):
         response = client.post(ticket_url(ticket_of_requester, "/stage"), {"stage": "in_progress"})
@@ -214,7 +216,7 @@ def test_waiting_without_a_reason_is_refused(client, ticket_of_requester):
 
 
 def test_closing_without_root_cause_and_resolution_is_refused(client, agent, ticket_of_requester):
-    stages.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
+    ticket_workflow.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
     with changes_nothing(ticket_of_requester):
         response = client.post(ticket_url(ticket_of_requester, "/stage"),
                                {"stage": "closed", "root_cause": "  "})
@@ -229,7 +231,8 @@ def test_an_unknown_stage_is_refused(client, ticket_of_requester):
 
 def test_a_stage_change_from_a_stale_version_is_refused(client, agent, ticket_of_requester):
     stale = ticket_of_requester.version
-    services.update_ticket(ticket=ticket_of_requester, actor=agent, title="Exams: nothing saves")
+    ticket_workflow.update_ticket(
+        ticket=ticket_of_requester, actor=agent, title="Exams: nothing saves")
     with changes_nothing(ticket_of_requester):
         response = client.post(ticket_url(ticket_of_requester, "/stage"),
                                {"stage": "in_progress", "version": stale})
@@ -294,7 +297,8 @@ def test_a_created_after_without_an_offset_is_refused(client):
 
 def test_a_message_does_not_make_a_clients_version_stale(client, agent, ticket_of_requester):
     version = ticket_of_requester.version
-    services.add_message(ticket=ticket_of_requester, actor=agent, kind="note", body="Checking.")
+    message_workflow.add_message(ticket=ticket_of_requester, actor=agent, kind="note",
+                                 body="Checking.")
     response = client.patch(ticket_url(ticket_of_requester),
                             {"title": "Exams cannot be submitted", "version": version})
     assert response.status_code == 200, response.json()

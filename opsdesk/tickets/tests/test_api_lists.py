@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from opsdesk.tickets import stages
 from opsdesk.tickets.models import Ticket
 from opsdesk.tickets.services import Impact
 from opsdesk.tickets.tests.refusals import assert_error
+from opsdesk.workflows import tickets as ticket_workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +26,15 @@ def client(api, agent):
 
 def test_it_filters_by_stage(client, agent, make_ticket):
     started, _untouched = make_ticket(), make_ticket()
-    stages.change_stage(ticket=started, actor=agent, to="in_progress")
+    ticket_workflow.change_stage(ticket=started, actor=agent, to="in_progress")
     assert ids(client.get(LIST, {"stage": "in_progress"})) == {started.pk}
 
 
 def test_it_filters_by_several_stages_at_once(client, agent, make_ticket):
     started, waiting, _new = make_ticket(), make_ticket(), make_ticket()
-    stages.change_stage(ticket=started, actor=agent, to="in_progress")
-    stages.change_stage(ticket=waiting, actor=agent, to="waiting", waiting_reason="customer")
+    ticket_workflow.change_stage(ticket=started, actor=agent, to="in_progress")
+    ticket_workflow.change_stage(
+        ticket=waiting, actor=agent, to="waiting", waiting_reason="customer")
     assert ids(client.get(LIST, {"stage": "in_progress,waiting"})) == {started.pk, waiting.pk}
 
 

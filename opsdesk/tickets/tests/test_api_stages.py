@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Message, Stage, Ticket
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def client(api, agent):
 
 @pytest.fixture
 def resolved_ticket(agent, ticket_of_requester):
-    return stages.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
+    return ticket_workflow.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.RESOLVED)
 
 
 def test_it_starts_work_on_a_new_ticket(client, ticket_of_requester):
@@ -49,7 +50,7 @@ def test_it_waits_on_the_dev_team(client, ticket_of_requester):
 
 
 def test_leaving_waiting_clears_the_waiting_reason(client, agent, ticket_of_requester):
-    stages.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.WAITING,
+    ticket_workflow.change_stage(ticket=ticket_of_requester, actor=agent, to=Stage.WAITING,
                           waiting_reason="customer")
     body = client.post(stage_url(ticket_of_requester), {"stage": "in_progress"}).json()
     assert (body["stage"], body["waiting_reason"]) == ("in_progress", None)
@@ -90,7 +91,7 @@ def test_an_agent_adds_a_message(client, ticket_of_requester, kind):
 
 def test_the_messages_list_shows_notes_and_replies_in_order(client, agent, ticket_of_requester):
     for kind in ("note", "reply"):
-        services.add_message(ticket=ticket_of_requester, actor=agent, kind=kind, body=kind)
+        message_workflow.add_message(ticket=ticket_of_requester, actor=agent, kind=kind, body=kind)
     items = client.get(f"/api/v1/tickets/{ticket_of_requester.pk}/messages").json()["items"]
     assert [(m["kind"], m["event"]) for m in items if m["event"] in (None, "created")] == [
         ("event", "created"), ("note", None), ("reply", None)]
@@ -98,7 +99,8 @@ def test_the_messages_list_shows_notes_and_replies_in_order(client, agent, ticke
 
 def test_messages_come_in_pages(client, agent, ticket_of_requester):
     for n in range(4):
-        services.add_message(ticket=ticket_of_requester, actor=agent, kind="note", body=str(n))
+        message_workflow.add_message(
+            ticket=ticket_of_requester, actor=agent, kind="note", body=str(n))
     path = f"/api/v1/tickets/{ticket_of_requester.pk}/messages"
     seen, cursor = [], None
     while True:
@@ -123,17 +125,18 @@ def test_the_phases_are_timed_from_the_first_reply_to_resolution(client, agent, 
     received = datetime(2026, 2, 20, 8, 10, tzinfo=UTC)
     with time_machine.travel(received + timedelta(minutes=1), tick=False) as clock:
         ticket = make_ticket(received_at=received)
-        services.add_message(ticket=ticket, actor=agent, kind="note", body="Assessing.")
+        message_workflow.add_message(ticket=ticket, actor=agent, kind="note", body="Assessing.")
         clock.move_to(received + timedelta(minutes=6))
-        services.add_message(ticket=ticket, actor=agent, kind="reply", body="We are on it.")
+        message_workflow.add_message(ticket=ticket, actor=agent, kind="reply", body="We are on it.")
         clock.move_to(received + timedelta(minutes=25))
-        stages.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
+        ticket_workflow.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
     phases = client.get(f"/api/v1/tickets/{ticket.pk}/timeline").json()["phases"]
     assert phases == {"ack": 6, "investigation": 19, "fix": 0, "verification": 0}
 
 
 def test_a_note_does_not_count_as_acknowledgement(client, agent, ticket_of_requester):
-    services.add_message(ticket=ticket_of_requester, actor=agent, kind="note", body="Looking.")
+    message_workflow.add_message(ticket=ticket_of_requester, actor=agent, kind="note",
+                                 body="Looking.")
     phases = client.get(f"/api/v1/tickets/{ticket_of_requester.pk}/timeline").json()["phases"]
     assert phases["ack"] is None
 
@@ -143,9 +146,9 @@ def test_the_timeline_is_in_time_order(client, agent, make_ticket):
     with time_machine.travel(start, tick=False) as clock:
         ticket = make_ticket()
         clock.move_to(start + timedelta(minutes=5))
-        services.add_message(ticket=ticket, actor=agent, kind="reply", body="ACK")
+        message_workflow.add_message(ticket=ticket, actor=agent, kind="reply", body="ACK")
         clock.move_to(start + timedelta(minutes=7))
-        stages.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
+        ticket_workflow.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
     items = client.get(f"/api/v1/tickets/{ticket.pk}/timeline").json()["items"]
     times = [m["created_at"] for m in items]
     assert times == sorted(times)

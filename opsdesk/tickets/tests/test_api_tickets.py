@@ -56,20 +56,21 @@ def test_the_created_ticket_answered_shows_what_rules_did_at_creation(api, agent
     assert created == api.as_(agent).get(url(created)).json()
 
 
-def test_the_created_ticket_answered_shows_a_change_made_elsewhere_at_creation(api, agent):
+def test_the_created_ticket_answered_shows_a_change_made_elsewhere_at_creation(
+        api, agent, monkeypatch):
     from django.db.models import F
 
-    from opsdesk.tickets import signals
+    from opsdesk.duplicates import services as duplicates
 
-    def rename(created, **kwargs):  # another instance: the creator's copy does not see it
+    index = duplicates.index_new_tickets
+
+    def rename(created):  # another instance: the creator's copy does not see it
         Ticket.objects.filter(pk__in=[n.ticket.pk for n in created]).update(
             title="Renamed at creation", version=F("version") + 1)
+        return index(created=created)
 
-    signals.tickets_created.connect(rename, dispatch_uid="test.rename")
-    try:
-        created = api.as_(agent).post("/api/v1/tickets", EXAM_OUTAGE).json()
-    finally:
-        signals.tickets_created.disconnect(dispatch_uid="test.rename")
+    monkeypatch.setattr(duplicates, "index_new_tickets", lambda *, created: rename(created))
+    created = api.as_(agent).post("/api/v1/tickets", EXAM_OUTAGE).json()
     assert (created["title"], created["version"]) == ("Renamed at creation", 2)
 
 

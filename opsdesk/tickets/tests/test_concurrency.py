@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from opsdesk.tickets.models import Ticket
-from opsdesk.tickets.services import Impact, create_ticket
+from opsdesk.tickets.services import Impact, TicketDraft
+from opsdesk.workflows.tickets import open_ticket
 
 THREADS = 8
 TICKETS_PER_THREAD = 10
@@ -23,9 +24,9 @@ def test_concurrent_creates_get_unique_references(agent, requester):
         try:
             start.wait()
             for i in range(TICKETS_PER_THREAD):
-                create_ticket(actor=agent, requester=requester, title=f"Login failure {n}.{i}",
-                              tags=["LMS", "login", f"wave-{i}"],
-                              impact=Impact(affected_users=i + 1))
+                open_ticket(actor=agent, draft=TicketDraft(
+                    requester=requester, title=f"Login failure {n}.{i}",
+                    tags=["LMS", "login", f"wave-{i}"], impact=Impact(affected_users=i + 1)))
         except Exception as exc:  # reported below: a thread's exception is otherwise lost
             failures.append(exc)
         finally:
@@ -62,8 +63,10 @@ def test_a_locked_ticket_does_not_hold_up_inserts_that_only_refer_to_it(agent, r
     from opsdesk.duplicates.models import DuplicateCandidate
     from opsdesk.tickets.services import lock_ticket
 
-    locked_one = create_ticket(actor=agent, requester=requester, title="Exam page fails")
-    other = create_ticket(actor=agent, requester=requester, title="Projector broken, room 4")
+    locked_one = open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exam page fails"))
+    other = open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Projector broken, room 4"))
     holding, release = threading.Event(), threading.Event()
 
     def hold_the_lock():

@@ -2,19 +2,19 @@
 
 import pytest
 
-from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Stage
-from opsdesk.tickets.services import Impact
+from opsdesk.tickets.services import Impact, TicketDraft
 from opsdesk.tickets.tests.refusals import assert_error, changes_nothing
+from opsdesk.workflows import tickets as ticket_workflow
 
 GROUPS = [("WEB102-HN", 20), ("DATA101-SG", 18)]
 
 
 @pytest.fixture
 def outage(agent, requester):
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Exams fail",
-                                    impact=Impact(affected_users=38, groups=GROUPS))
-    return stages.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail", impact=Impact(affected_users=38, groups=GROUPS)))
+    return ticket_workflow.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
 
 
 def test_each_affected_group_gets_a_check(outage):
@@ -26,15 +26,16 @@ def test_a_group_added_later_gets_its_check_and_done_checks_stay(agent, outage):
     first = outage.checks.first()
     first.done = True
     first.save()
-    services.update_ticket(ticket=outage, actor=agent, impact=Impact(
+    ticket_workflow.update_ticket(ticket=outage, actor=agent, impact=Impact(
         groups=[*GROUPS, ("MOBILE201-HN", 15)]))
     checks = {c.group: c.done for c in outage.checks.all()}
     assert checks == {"WEB102-HN": True, "DATA101-SG": False, "MOBILE201-HN": False}
 
 
 def test_a_vietnamese_ticket_gets_vietnamese_checks(agent, requester):
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Lỗi nộp bài",
-                                    language="vi", impact=Impact(groups=[("WEB101-HN", 15)]))
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Lỗi nộp bài", language="vi",
+        impact=Impact(groups=[("WEB101-HN", 15)])))
     assert ticket.checks.get().label.startswith("Thử nộp bài trong lớp WEB101-HN")
 
 
@@ -76,8 +77,9 @@ def test_a_waiver_with_a_reason_resolves_and_is_recorded(api, agent, outage):
 
 
 def test_a_ticket_without_groups_resolves_without_checks(agent, requester):
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Password reset")
-    resolved = stages.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Password reset"))
+    resolved = ticket_workflow.change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED)
     assert resolved.stage == Stage.RESOLVED
 
 
@@ -91,8 +93,8 @@ def test_a_requester_cannot_tick_checks(api, requester, outage):
 
 
 def test_a_check_on_another_ticket_is_not_found(api, agent, outage, requester):
-    other = services.create_ticket(actor=agent, requester=requester, title="Other",
-                                   impact=Impact(groups=[("UX110-DN", 3)]))
+    other = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Other", impact=Impact(groups=[("UX110-DN", 3)])))
     response = api.as_(agent).patch(f"/api/v1/tickets/{outage.pk}/checks/"
                                     f"{other.checks.get().pk}", {"done": True})
     assert_error(response, 404, "not_found")

@@ -2,9 +2,10 @@
 
 import pytest
 
-from opsdesk.tickets import services, stages
 from opsdesk.tickets.models import Message, Stage, Ticket
 from opsdesk.tickets.tests.refusals import assert_error, changes_nothing
+from opsdesk.workflows import messages as message_workflow
+from opsdesk.workflows import tickets as ticket_workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +23,11 @@ def ticket_of_other_requester(make_ticket, other_requester):
 def worked_ticket(agent, engineer, ticket_of_requester):
     """A ticket with a note, a reply, an assignment and a stage change on its timeline."""
     ticket = ticket_of_requester
-    services.add_message(ticket=ticket, actor=agent, kind="note", body="Suspect the DB pool.")
-    services.add_message(ticket=ticket, actor=agent, kind="reply", body="We are on it.")
-    services.update_ticket(ticket=ticket, actor=agent, assignee=engineer)
-    stages.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
+    message_workflow.add_message(
+        ticket=ticket, actor=agent, kind="note", body="Suspect the DB pool.")
+    message_workflow.add_message(ticket=ticket, actor=agent, kind="reply", body="We are on it.")
+    ticket_workflow.update_ticket(ticket=ticket, actor=agent, assignee=engineer)
+    ticket_workflow.change_stage(ticket=ticket, actor=agent, to=Stage.IN_PROGRESS)
     return ticket
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from opsdesk.playbooks import runner
+from opsdesk.playbooks import catalog, runner
 
 register = template.Library()
 
@@ -34,7 +34,7 @@ def outcome_label(outcome: str) -> str:
 
 @register.filter
 def playbook_title(name: str) -> str:
-    found = runner.PLAYBOOKS.get(name)
+    found = catalog.PLAYBOOKS.get(name)
     return _(found.title) if found else name
 
 

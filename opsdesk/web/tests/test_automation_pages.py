@@ -5,8 +5,9 @@ import pytest
 from django.test import Client
 
 from opsdesk.automation.models import AutomationRun, Rule
-from opsdesk.tickets import services
 from opsdesk.tickets.models import Message
+from opsdesk.tickets.services import TicketDraft
+from opsdesk.workflows import tickets as ticket_workflow
 
 pytestmark = pytest.mark.django_db
 TAG_LOGIN = [{"action": "add_tag", "tag": "login"}]
@@ -99,7 +100,8 @@ def test_a_manager_edits_disables_and_reorders(manager, rule):
 
 
 def test_what_would_happen_shows_the_actions_and_changes_nothing(agent, requester, rule):
-    ticket = services.create_ticket(actor=agent, requester=requester, title="Cannot log in")
+    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Cannot log in"))
     stored = rule("Tag login tickets", conditions=LOGIN_WORDS)  # after: it did not run
     response = client_for(agent).post("/desk/rules/test",
                                       {"rule": stored.pk, "ticket": ticket.ref})

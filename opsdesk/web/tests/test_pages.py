@@ -3,10 +3,12 @@
 import pytest
 from django.test import Client
 
-from opsdesk.tickets import services, stages
+from opsdesk.tickets import stages
 from opsdesk.tickets.impact import Impact
 from opsdesk.tickets.models import Stage
+from opsdesk.tickets.services import TicketDraft
 from opsdesk.tickets.tests.refusals import changes_nothing
+from opsdesk.workflows import tickets as ticket_workflow
 
 
 def client_for(user):
@@ -17,8 +19,9 @@ def client_for(user):
 
 @pytest.fixture
 def ticket(agent, requester):
-    return services.create_ticket(actor=agent, requester=requester, title="Exams fail",
-                                  impact=Impact(affected_users=30, groups=[("WEB102-HN", 30)]))
+    return ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exams fail",
+        impact=Impact(affected_users=30, groups=[("WEB102-HN", 30)])))
 
 
 @pytest.fixture
@@ -56,7 +59,8 @@ def test_an_agent_cannot_reach_the_admin_site(desk):
 def test_the_queue_lists_and_counts_come_from_their_endpoint_then_the_cache(desk, agent,
                                                                           requester):
     for n in range(3):
-        services.create_ticket(actor=agent, requester=requester, title=f"Quiz {n}")
+        ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+            requester=requester, title=f"Quiz {n}"))
     first = desk.get("/desk/", {"q": "Quiz"}).content.decode()
     assert first.count('href="/desk/tickets/') == 3
     assert 'data-counts-url="/desk/counts"' in first  # not counted yet: the script asks
@@ -171,16 +175,16 @@ def test_the_ticket_page_shows_automation_runs_with_their_steps(desk, ticket):
 
 
 def test_the_ticket_page_lists_its_open_likely_duplicates(desk, agent, requester):
-    outage = services.create_ticket(
-        actor=agent, requester=requester, title="Exam submission fails in WEB102-HN",
+    outage = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Exam submission fails in WEB102-HN",
         description="Students cannot submit the final exam, System error on submit",
-        impact=Impact(affected_users=20, groups=[("WEB102-HN", 20)]))
-    again = services.create_ticket(
-        actor=agent, requester=requester, title="Khong nop duoc bai thi WEB102-HN",
+        impact=Impact(affected_users=20, groups=[("WEB102-HN", 20)])))
+    again = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Khong nop duoc bai thi WEB102-HN",
         description="Students cannot submit the final exam: System error on submit",
-        impact=Impact(affected_users=3, groups=[("WEB102-HN", 3)]))
-    other = services.create_ticket(actor=agent, requester=requester,
-                                   title="Gradebook export is missing a column")
+        impact=Impact(affected_users=3, groups=[("WEB102-HN", 3)])))
+    other = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+        requester=requester, title="Gradebook export is missing a column"))
 
     page = desk.get(url(again)).content.decode()
     assert "Likely duplicates" in page
@@ -188,15 +192,16 @@ def test_the_ticket_page_lists_its_open_likely_duplicates(desk, agent, requester
     assert other.title not in page
     assert "Likely duplicates" not in desk.get(url(other)).content.decode()
 
-    services.update_ticket(ticket=outage, actor=agent, assignee=agent)
-    stages.change_stage(ticket=outage, actor=agent, to=Stage.CANCELLED,
+    ticket_workflow.update_ticket(ticket=outage, actor=agent, assignee=agent)
+    ticket_workflow.change_stage(ticket=outage, actor=agent, to=Stage.CANCELLED,
                         summary=stages.CloseSummary(root_cause="", resolution="duplicate"))
     assert "Likely duplicates" not in desk.get(url(again)).content.decode()
 
 
 def test_likely_duplicates_read_in_vietnamese(desk, agent, requester, settings):
     for title in ("Khong nop duoc bai thi WEB102-HN", "Không nộp được bài thi WEB102-HN"):
-        last = services.create_ticket(actor=agent, requester=requester, title=title,
-                                      impact=Impact(affected_users=3, groups=[("WEB102-HN", 3)]))
+        last = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+            requester=requester, title=title,
+            impact=Impact(affected_users=3, groups=[("WEB102-HN", 3)])))
     page = desk.get(url(last), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Có thể trùng lặp" in page and "giống 100 %" in page

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from opsdesk.accounts.models import Role, Team
 from opsdesk.accounts.services import create_user
-from opsdesk.tickets import services
 from opsdesk.tickets.impact import Impact
+from opsdesk.tickets.services import TicketDraft
+from opsdesk.workflows import tickets as ticket_workflow
 
 # Ceilings, a little above today's counts (session, user, the page's rows with their
 # relations, cached tags and counts); the count itself is asserted equal at 10 and 60 tickets.
@@ -32,11 +33,11 @@ def add_tickets(count: int, *, start: int, agent: Any, manager: Any) -> None:
         group = GROUPS[n % 3]
         requester = create_user(email=f"person{n}@campus.example.edu.vn", role=Role.REQUESTER,
                                 name=f"Person {n}")
-        services.create_ticket(
-            actor=agent, requester=requester, title=TITLES[n % 3].format(g=group, n=n),
-            tags=[f"tag{n % 7}", "LMS"], assignee=(agent, manager, None)[n % 3],
-            team=teams[n % 2], language=("en", "vi")[n % 2],
-            impact=Impact(affected_users=5 + n, groups=[(group, 5 + n)]))
+        ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
+            requester=requester, title=TITLES[n % 3].format(g=group, n=n),
+            tags=[f"tag{n % 7}", "LMS"], assignee=(agent, manager, None)[n % 3], team=teams[n % 2],
+            language=("en", "vi")[n % 2],
+            impact=Impact(affected_users=5 + n, groups=[(group, 5 + n)])))
 
 
 def queries_of(client: Client, path: str) -> int:

@@ -30,7 +30,9 @@ class Command(BaseCommand):
             self.stdout.write("opsdesk worker: task queue only")
         else:
             timers.start()
-            names = ", ".join(j.name for j in scheduler.JOBS)
+            from opsdesk.schedule import PERIODIC_JOBS
+
+            names = ", ".join(j.name for j in PERIODIC_JOBS)
             self.stdout.write(f"opsdesk worker: task queue and periodic jobs ({names})")
         QueueWorkerCommand(stdout=cast(TextIO, self.stdout)).configure_logging(options["verbosity"])
         worker = WakingWorker(interval=options["interval"], worker_id=get_random_string(32))

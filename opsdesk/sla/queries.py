@@ -1,48 +1,16 @@
-"""Keep SLA clocks in step with tickets: receivers of the ticket signals, and API hooks."""
+"""Reads of SLA clocks: as the API shows them, on the timeline, and as ticket filters."""
 
 from typing import Any
 
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from opsdesk.core import scheduler
 from opsdesk.core.errors import InvalidInput
-from opsdesk.tickets import queries, representation, signals, timeline
 from opsdesk.tickets.models import Ticket
-from opsdesk.tickets.services import record_event
-from opsdesk.tickets.signals import NewTicket
 
-from . import services
 from .models import ClockStatus, SlaClock, SlaEvent, Target
-from .timers import fire_due_timers
 
 TARGET_ORDER = {t: i for i, t in enumerate(Target.values)}
-
-
-def _created(sender: Any, created: list[NewTicket], **kwargs: Any) -> None:
-    services.start_clocks(tickets=[(new.ticket, new.tags) for new in created])
-
-
-def _message(sender: Any, added: list[tuple[Ticket, Any]], **kwargs: Any) -> None:
-    services.on_replies(added=added)
-
-
-def _stage(sender: Any, ticket: Ticket, previous: str, **kwargs: Any) -> None:
-    services.on_stage(ticket=ticket, previous=previous)
-
-
-def _escalated(sender: Any, ticket: Ticket, escalation: Any, **kwargs: Any) -> None:
-    services.on_escalated(ticket=ticket, at=escalation.created_at)
-
-
-def _cos(sender: Any, ticket: Ticket, actor: Any, **kwargs: Any) -> None:
-    summary = services.retime(ticket=ticket)
-    record_event(ticket=ticket, actor=actor, event="sla_retimed",
-                 body=f"SLA re-timed for {ticket.get_cos_display()}"
-                 + (f": {summary}." if summary else "."),
-                 data={"cos": ticket.cos})
-
-
 QUIET_EVENT_KINDS = ("started", "paused", "resumed", "met", "cancelled")
 
 
@@ -91,18 +59,3 @@ def filter_by_sla_status(tickets: QuerySet[Ticket], value: str) -> QuerySet[Tick
 def next_due_at() -> Min:
     """The earliest due time among a ticket's running clocks."""
     return Min("sla_clocks__due_at", filter=Q(sla_clocks__status=ClockStatus.RUNNING))
-
-
-def connect() -> None:
-    """Connect the receivers and register the hooks (called once, from AppConfig.ready)."""
-    signals.tickets_created.connect(_created, dispatch_uid="sla.created")
-    signals.message_added.connect(_message, dispatch_uid="sla.message")
-    signals.stage_changed.connect(_stage, dispatch_uid="sla.stage")
-    signals.escalated.connect(_escalated, dispatch_uid="sla.escalated")
-    signals.cos_changed.connect(_cos, dispatch_uid="sla.cos")
-    representation.SLA_PROVIDERS.append(clock_list)
-    timeline.TIMELINE_SOURCES.append(clock_events)
-    representation.PREFETCHES.append("sla_clocks")
-    queries.EXTRA_FILTERS["sla_status"] = filter_by_sla_status
-    queries.ORDERINGS["breaching_soon"] = queries.Ordering("next_due_at", next_due_at)
-    scheduler.register(name="sla timers", every_seconds=10, job=fire_due_timers)

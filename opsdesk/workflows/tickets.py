@@ -1,0 +1,145 @@
+"""A ticket's life: it opens, changes, changes class, and moves from stage to stage."""
+
+from collections.abc import Iterable, Sequence
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+
+from opsdesk.accounts.models import Team, User
+from opsdesk.automation.engine import run_trigger
+from opsdesk.automation.models import Trigger
+from opsdesk.communications.closeout import send_close_out
+from opsdesk.communications.fanout import fan_out, has_fan_out
+from opsdesk.duplicates import services as duplicates
+from opsdesk.playbooks.auto import queue_login_recovery
+from opsdesk.sla import services as sla
+from opsdesk.tickets import services as tickets
+from opsdesk.tickets import stages
+from opsdesk.tickets.impact import Impact
+from opsdesk.tickets.models import OPEN_STAGES, Stage, Ticket
+from opsdesk.tickets.services import UNSET, Changed, TicketDraft
+
+TEXT_FIELDS = frozenset({"title", "description"})
+
+
+def open_ticket(*, draft: TicketDraft, actor: User) -> Ticket:
+    """A new request: store it, classify it, start its clocks, link it, run the rules."""
+    return open_tickets(drafts=[draft], actor=actor)[0]
+
+
+def open_tickets(*, drafts: Sequence[TicketDraft], actor: User) -> list[Ticket]:
+    """`open_ticket` for several requests at once (mail read in bulk); any invalid draft
+    opens none."""
+    with transaction.atomic():
+        created = tickets.store_tickets(drafts=drafts, actor=actor)  # classified, with a reason
+        new = [n.ticket for n in created]
+        sla.start_clocks(tickets=[(n.ticket, n.tags) for n in created])
+        duplicates.index_new_tickets(created=created)  # likely duplicates, both ways
+        for ticket in new:
+            run_trigger(trigger=Trigger.TICKET_CREATED, ticket=ticket)
+        queue_login_recovery(tickets=new)
+        _queue_fan_out(new, actor=actor)
+    return new
+
+
+def _queue_fan_out(new: Sequence[Ticket], *, actor: User) -> None:
+    """Tell everyone the tickets' classes concern (ACK, manager notice, dev alert) from the
+    worker once committed: opening a ticket does not wait for email or chat."""
+    from opsdesk.communications.tasks import fan_out_new_tickets
+
+    ticket_ids = [ticket.pk for ticket in new if has_fan_out(ticket)]
+    if ticket_ids:
+        transaction.on_commit(partial(fan_out_new_tickets.enqueue, ticket_ids=ticket_ids,
+                                      actor_id=actor.pk))
+
+
+def update_ticket(
+    *,
+    ticket: Ticket,
+    actor: User,
+    version: int | None = None,
+    title: str = UNSET,
+    tags: Iterable[str] = UNSET,
+    assignee: User | None = UNSET,
+    team: Team | None = UNSET,
+    impact: Impact = UNSET,
+    workaround: str = UNSET,
+    priority: int = UNSET,
+) -> Ticket:
+    """Change a ticket's fields (reassign, retitle, retag, new impact): each change is an
+    event; a new impact re-classifies it."""
+    with transaction.atomic():
+        changed = tickets.change_fields(
+            ticket=ticket, actor=actor, version=version, title=title, tags=tags,
+            assignee=assignee, team=team, impact=impact, workaround=workaround, priority=priority)
+        _after_change(changed, actor=actor)
+    return changed.ticket
+
+
+def override_cos(
+    *, ticket: Ticket, actor: User, cos: str, reason: str, version: int | None = None
+) -> Ticket:
+    """Set the Class of Service by hand, with a reason kept with the decision."""
+    with transaction.atomic():
+        changed = tickets.set_cos_override(ticket=ticket, actor=actor, cos=cos, reason=reason,
+                                           version=version)
+        _after_change(changed, actor=actor)
+    return changed.ticket
+
+
+def _after_change(changed: Changed, *, actor: User) -> None:
+    ticket = changed.ticket
+    if changed.cos_changed:
+        class_changed(ticket=ticket, actor=actor)
+    if TEXT_FIELDS & changed.fields and ticket.stage in OPEN_STAGES:
+        duplicates.index_ticket(ticket=ticket, replace=True)
+    if changed.fields:
+        run_trigger(trigger=Trigger.TICKET_UPDATED, ticket=ticket)
+
+
+def class_changed(*, ticket: Ticket, actor: User) -> None:
+    """The ticket's Class of Service changed: re-time its clocks and tell whom the new
+    class concerns (an Expedite ticket's manager notice and dev alert, at once)."""
+    summary = sla.retime(ticket=ticket)
+    tickets.record_event(ticket=ticket, actor=actor, event="sla_retimed",
+                         body=f"SLA re-timed for {ticket.get_cos_display()}"
+                         + (f": {summary}." if summary else "."),
+                         data={"cos": ticket.cos})
+    fan_out(ticket=ticket, actor=actor)
+
+
+def change_stage(
+    *,
+    ticket: Ticket,
+    actor: User,
+    to: str,
+    reason: str = "",
+    waiting_reason: str = "",
+    summary: stages.CloseSummary | None = None,
+    waive_verification: str = "",
+    version: int | None = None,
+) -> Ticket:
+    """Move a ticket to another stage: In Progress, Waiting (with what it waits on),
+    Resolved (once verified, or the check waived with a reason), Closed (with its root
+    cause and resolution; the requester gets the closure message and a rating request)."""
+    with transaction.atomic():
+        moved = stages.move(ticket=ticket, actor=actor, to=to, reason=reason,
+                            waiting_reason=waiting_reason, summary=summary,
+                            waive_verification=waive_verification, version=version)
+        ticket = moved.ticket
+        sla.on_stage(ticket=ticket, previous=moved.previous)  # pause, resume, meet, reopen
+        _keep_duplicate_index(ticket, previous=moved.previous)
+        if ticket.stage == Stage.CLOSED and settings.OPSDESK_AUTO_NOTIFY:
+            send_close_out(ticket=ticket)
+        run_trigger(trigger=Trigger.TICKET_UPDATED, ticket=ticket)
+    return ticket
+
+
+def _keep_duplicate_index(ticket: Ticket, *, previous: str) -> None:
+    """Only open tickets are compared with new ones: finished ones leave the index."""
+    was_open, is_open = previous in OPEN_STAGES, ticket.stage in OPEN_STAGES
+    if was_open and not is_open:
+        duplicates.unindex_ticket(ticket=ticket)
+    elif is_open and not was_open:  # reopened
+        duplicates.index_ticket(ticket=ticket, replace=True)
