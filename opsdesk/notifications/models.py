@@ -11,13 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from opsdesk.accounts.models import Team
-from opsdesk.tickets.models import Ticket
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+from opsdesk.tickets.models import DeliveryStatus, Ticket
 
 
 class Notification(models.Model):
