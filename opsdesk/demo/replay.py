@@ -16,7 +16,8 @@ import time_machine
 
 from opsdesk.accounts.models import Team, User
 from opsdesk.accounts.services import find_or_create_requester
-from opsdesk.tickets import escalations, services, stages, verification
+from opsdesk.tickets import escalations, stages, verification
+from opsdesk.tickets.impact import Impact
 from opsdesk.tickets.models import Ticket
 from opsdesk.tickets.services import TicketDraft
 from opsdesk.workflows import escalations as escalation_workflow
@@ -59,22 +60,6 @@ class Replay:
         return self.ticket.requester
 
 
-def impact_from(data: dict[str, Any] | None) -> services.Impact | None:
-    """An Impact from the scenario/API shape."""
-    if not data:
-        return None
-    critical = data.get("critical_function")
-    return services.Impact(
-        affected_users=data.get("affected_users"),
-        groups=[(g["name"], g["affected"]) for g in data.get("groups", [])] or None,
-        blocking=data.get("blocking"),
-        critical_function=bool(critical) if critical is not None else None,
-        critical_function_label=critical if isinstance(critical, str) else None,
-        failure_rate=data.get("failure_rate"),
-        scope=data["scope"].replace("-", "_") if data.get("scope") else None,
-    )
-
-
 def create_from(data: dict[str, Any], *, agent: User, channel: str | None = None) -> Ticket:
     """Create a ticket from a scenario's ticket block, and tell everyone its class concerns
     right away, at the ticket's own time (as the worker does once the ticket is committed)."""
@@ -89,7 +74,7 @@ def create_from(data: dict[str, Any], *, agent: User, channel: str | None = None
     ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
         requester=requester, title=data["title"], description=data.get("description", ""),
         channel=channel or data.get("channel", "api"), language=data.get("language", "en"),
-        tags=data.get("tags", []), team=team, impact=impact_from(data.get("impact")),
+        tags=data.get("tags", []), team=team, impact=Impact.from_api(data.get("impact")),
         workaround=data.get("workaround", ""),
         received_at=datetime.fromisoformat(data["received_at"]) if data.get("received_at")
         else None,

@@ -1,12 +1,12 @@
 """REST API for tickets: parse, authorise, call a service, serialise (API.md)."""
 
-from datetime import datetime
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Status
 
 from opsdesk.accounts.models import Team, User
 from opsdesk.accounts.services import find_or_create_requester
@@ -17,6 +17,7 @@ from opsdesk.workflows import messages as message_workflow
 from opsdesk.workflows import tickets as ticket_workflow
 
 from . import services, stages
+from .impact import Impact
 from .models import Message, Ticket
 from .queries import TicketFilters, filter_tickets, page_of_tickets
 from .representation import message_out, output_zone, ticket_out, with_relations
@@ -39,22 +40,16 @@ router = Router(tags=["tickets"])
 ERRORS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 409, 413, 422), ErrorOut)
 
 
-class ListQuery(Schema):
-    stage: str | None = None
-    cos: str | None = None
-    tag: str | None = None
-    assignee: str | None = None
-    team: str | None = None
-    requester: str | None = None
-    incident: str | None = None
-    sla_status: str | None = None
-    q: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+class ListQuery(TicketFilters):
     order: str | None = Field(None, description="newest (default) or breaching_soon")
     limit: int | None = None
     cursor: str | None = None
     tz: str | None = None
+
+
+# What a new ticket takes from the request as it is: TicketCreate's fields of a TicketDraft.
+AS_GIVEN = {f.name for f in dataclass_fields(services.TicketDraft)} & set(
+    TicketCreate.model_fields) - {"requester", "team", "assignee", "impact", "cos"}
 
 
 def visible_ticket(user: User, ticket_id: int) -> Ticket:
@@ -97,19 +92,8 @@ def staff_member(ref: str | None, field: str = "assignee") -> User | None:
     return user
 
 
-def _impact(impact: ImpactIn | None) -> services.Impact | None:
-    if impact is None:
-        return None
-    critical = impact.critical_function
-    return services.Impact(
-        affected_users=impact.affected_users,
-        groups=[(g.name, g.affected) for g in impact.groups] if impact.groups is not None else None,
-        blocking=impact.blocking,
-        critical_function=bool(critical) if critical is not None else None,
-        critical_function_label=critical if isinstance(critical, str) else None,
-        failure_rate=impact.failure_rate,
-        scope=impact.scope,
-    )
+def _impact(impact: ImpactIn | None) -> Impact | None:
+    return Impact.from_api(impact.dict() if impact is not None else None)
 
 
 @router.post("", response={201: TicketOut, **ERRORS}, summary="Create a ticket")
@@ -131,12 +115,8 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, tz: str | None = 
                 requester_role=payload.requester.role or "", language=payload.language,
             )
         return services.TicketDraft(
-            requester=requester, title=payload.title, description=payload.description,
-            channel=payload.channel, language=payload.language, tags=payload.tags, team=team,
-            assignee=assignee, impact=impact, workaround=payload.workaround,
-            received_at=payload.received_at, due_at=payload.due_at,
-            cos=payload.cos if user.is_desk_staff else None, cos_reason=payload.cos_reason,
-        )
+            **payload.dict(include=AS_GIVEN), requester=requester, team=team,
+            assignee=assignee, impact=impact, cos=payload.cos if user.is_desk_staff else None)
 
     with transaction.atomic():  # a refused ticket leaves no new requester behind
         ticket = ticket_workflow.open_ticket(actor=user, draft=draft())
@@ -147,8 +127,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, tz: str | None = 
 def list_tickets(request: HttpRequest, filters: Query[ListQuery]) -> Any:
     user = caller(request)
     zone = output_zone(filters.tz)
-    criteria = TicketFilters(**filters.dict(exclude={"limit", "cursor", "tz", "order"}))
-    tickets = filter_tickets(Ticket.objects.visible_to(user), criteria, user)
+    tickets = filter_tickets(Ticket.objects.visible_to(user), filters, user)
     rows, next_cursor = page_of_tickets(
         with_relations(tickets), order=filters.order, cursor=filters.cursor,
         size=page_size(filters.limit),

@@ -1,7 +1,8 @@
 """A ticket's impact: the facts classification reads, stored fields and groups, a summary."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from opsdesk.core.errors import InvalidInput
 from opsdesk.core.prefetch import remember_related
@@ -21,6 +22,25 @@ class Impact:
     critical_function_label: str | None = None
     failure_rate: float | None = None
     scope: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any] | None) -> "Impact | None":
+        """The impact in API.md's shape (`critical_function` true or its name, groups as
+        `{name, affected}`, scope `system-wide` or `system_wide`); None when not given."""
+        if data is None:
+            return None
+        critical = data.get("critical_function")
+        groups = data.get("groups")
+        scope = data.get("scope")
+        return cls(
+            affected_users=data.get("affected_users"),
+            groups=[(g["name"], g["affected"]) for g in groups] if groups is not None else None,
+            blocking=data.get("blocking"),
+            critical_function=bool(critical) if critical is not None else None,
+            critical_function_label=critical if isinstance(critical, str) else None,
+            failure_rate=data.get("failure_rate"),
+            scope=scope.replace("-", "_") if scope else None,
+        )
 
 
 def facts_of(ticket: Ticket, tags: set[str]) -> ImpactFacts:

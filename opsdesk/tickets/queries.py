@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from ninja import Schema
+from pydantic import ValidationError
 
 from opsdesk.accounts.models import User
 from opsdesk.core.errors import InvalidInput
@@ -30,8 +32,9 @@ class Ordering:
 ORDERINGS: dict[str, Ordering] = {"breaching_soon": Ordering("next_due_at", next_due_at)}
 
 
-@dataclass(frozen=True)
-class TicketFilters:
+class TicketFilters(Schema):
+    """The ticket list's filters (API.md), defined once for the API and the queues."""
+
     stage: str | None = None
     cos: str | None = None
     tag: str | None = None
@@ -43,6 +46,17 @@ class TicketFilters:
     q: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+
+    @classmethod
+    def from_params(cls, params: Any) -> "TicketFilters":
+        """The filters of a query string (the workspace's URLs); a bad value is refused."""
+        given = {name: params.get(name) for name in cls.model_fields if params.get(name)}
+        try:
+            return cls.model_validate(given)
+        except ValidationError as exc:
+            fields = {".".join(map(str, e["loc"])): e["msg"] for e in exc.errors()}
+            raise InvalidInput(f"Not a valid filter: {', '.join(fields)}.",
+                               fields=fields) from exc
 
 
 def _person_filter(field: str, value: str, viewer: User) -> Q:

@@ -12,6 +12,7 @@ from opsdesk.duplicates.queries import candidate_list, prefetch_candidates
 from opsdesk.sla.queries import clock_list
 
 from .models import ImpactGroup, Message, Ticket
+from .schemas import TicketOut
 
 
 def output_zone(tz: str | None) -> tzinfo | None:
@@ -49,24 +50,22 @@ def person(user: User | None, *, with_role: bool = False) -> dict[str, Any] | No
     return out
 
 
+# TicketOut's fields that are not the ticket's own attributes as stored.
+COMPUTED = frozenset({"waiting_reason", "requester", "assignee", "team", "tags", "impact",
+                      "incident_id", "duplicate_candidates", "sla"})
+
+
 def ticket_out(ticket: Ticket, zone: tzinfo | None = None) -> dict[str, Any]:
-    """The ticket representation of API.md."""
+    """The ticket representation of API.md: every field of TicketOut, the ticket's own
+    attributes as they are (times in the zone asked for) and the computed ones."""
+    out = {name: _shown(getattr(ticket, name), zone) for name in TicketOut.model_fields
+           if name not in COMPUTED}
     sla = clock_list(ticket)
     for clock in sla:
         clock["due_at"], clock["met_at"] = _at(clock["due_at"], zone), _at(clock["met_at"], zone)
     return {
-        "id": ticket.pk,
-        "ref": ticket.ref,
-        "title": ticket.title,
-        "description": ticket.description,
-        "stage": ticket.stage,
+        **out,
         "waiting_reason": ticket.waiting_reason or None,
-        "cos": ticket.cos,
-        "cos_rationale": ticket.cos_rationale,
-        "cos_overridden": ticket.cos_overridden,
-        "priority": ticket.priority,
-        "channel": ticket.channel,
-        "language": ticket.language,
         "requester": person(ticket.requester, with_role=True),
         "assignee": person(ticket.assignee),
         "team": ticket.team.name if ticket.team else None,
@@ -81,20 +80,14 @@ def ticket_out(ticket: Ticket, zone: tzinfo | None = None) -> dict[str, Any]:
             "failure_rate": ticket.failure_rate,
             "scope": ticket.scope,
         },
-        "workaround": ticket.workaround,
-        "due_at": _at(ticket.due_at, zone),
         "incident_id": getattr(ticket, "incident_id", None),
         "duplicate_candidates": candidate_list(ticket),
         "sla": sla,
-        "received_at": _at(ticket.received_at, zone),
-        "created_at": _at(ticket.created_at, zone),
-        "updated_at": _at(ticket.updated_at, zone),
-        "resolved_at": _at(ticket.resolved_at, zone),
-        "closed_at": _at(ticket.closed_at, zone),
-        "root_cause": ticket.root_cause,
-        "resolution": ticket.resolution,
-        "version": ticket.version,
     }
+
+
+def _shown(value: Any, zone: tzinfo | None) -> Any:
+    return _at(value, zone) if isinstance(value, datetime) else value
 
 
 def message_out(message: Message, viewer: User, zone: tzinfo | None = None) -> dict[str, Any]:

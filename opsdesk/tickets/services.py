@@ -1,7 +1,7 @@
 """Every change to a ticket: create, update, classify, move between stages, add messages."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -130,15 +130,17 @@ def store_tickets(*, actor: User, drafts: Sequence[TicketDraft]) -> list[NewTick
     return created
 
 
+# A draft's fields that are not stored on the ticket as they are given.
+DRAFT_COMPUTED = frozenset({"title", "tags", "impact", "received_at", "cos", "cos_reason"})
+
+
 def _build(draft: TicketDraft, *, actor: User, now: datetime) -> tuple[Ticket, list[Tag]]:
     """The unsaved, classified ticket of a draft, and its tags (refused when invalid)."""
-    ticket = Ticket(
-        title=_clean_title(draft.title), description=draft.description,
-        requester=draft.requester, channel=draft.channel, language=draft.language,
-        team=draft.team, assignee=draft.assignee, workaround=draft.workaround,
-        received_at=draft.received_at or now, due_at=draft.due_at, created_at=now,
-        updated_at=now, created_by=actor, follow_up_of=draft.follow_up_of,
-    )
+    given = {f.name: getattr(draft, f.name) for f in fields(draft)
+             if f.name not in DRAFT_COMPUTED}
+    ticket = Ticket(**given, title=_clean_title(draft.title),
+                    received_at=draft.received_at or now, created_at=now, updated_at=now,
+                    created_by=actor)
     apply_impact(ticket, draft.impact or Impact())
     tag_objs = _tags_for(draft.tags)
     decision = classify(facts_of(ticket, {t.name.lower() for t in tag_objs}), active_rules())

@@ -43,8 +43,7 @@ def queues_for(user: User) -> list[tuple[str, list[Queue]]]:
 
 def filters_from(params: Any) -> TicketFilters:
     """List filters from the URL's query string (the same names as the API's)."""
-    names = ("stage", "cos", "tag", "assignee", "team", "requester", "sla_status", "q")
-    return TicketFilters(**{n: params.get(n) or None for n in names})
+    return TicketFilters.from_params(params)
 
 
 def capped_count(tickets: QuerySet[Ticket]) -> str:
