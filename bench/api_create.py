@@ -145,8 +145,9 @@ def run(argv: list[str]) -> Report:
                         help="At most this many seconds for the throughput run.")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"),
-                        help="sync: as the peer runs; gthread: as `opsdesk serve` runs")
+    parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"),
+                        help="gthread: as `opsdesk serve` runs (the default); sync: as the peer "
+                        "runs")
     parser.add_argument("--queue-workers", type=int, default=1,
                         help="`opsdesk worker` processes beside the server")
     parser.add_argument("--rate", type=float, default=50.0, help="Fixed-rate mode, req/s.")

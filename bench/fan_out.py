@@ -1,8 +1,8 @@
 """The fan-out job as the worker runs it: each new ticket's ACK (written, its SLA effects,
 emailed), the manager notice and the dev alert (recorded and emailed).
 
-Tickets created together get one job (an API batch holds two or three, a batch of mail up
-to a hundred), so the job is timed for several sizes on realistic tickets (those of
+Tickets opened together get one job (a batch of mail up to a hundred; an API request one),
+so the job is timed for several sizes on realistic tickets (those of
 api-create), per ticket: wall time, this process's CPU, the database backend's CPU (when
 the server runs on this machine) and statements. Reference, same run: jobs of one ticket.
 Sizes alternate within each repetition, so load from elsewhere falls on all of them. Emails

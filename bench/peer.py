@@ -104,9 +104,9 @@ def run(argv: list[str]) -> Report:
                         help="django-helpdesk's setup and benchmark scripts")
     parser.add_argument("--database-url", default=DEFAULT_URL,
                         help="opsdesk's database for this run (recreated)")
-    parser.add_argument("--opsdesk-worker-class", default="sync", choices=("sync", "gthread"),
-                        help="opsdesk's gunicorn workers for creation: sync, as the peer runs, "
-                        "or gthread, as `opsdesk serve` runs (4 threads each)")
+    parser.add_argument("--opsdesk-worker-class", default="gthread", choices=("sync", "gthread"),
+                        help="opsdesk's gunicorn workers for creation: gthread, as `opsdesk "
+                        "serve` runs (4 threads each; the default), or sync, as the peer runs")
     parser.add_argument("--drain-seconds", type=float, default=600, help="at most this long "
                         "for opsdesk's worker to work off a repetition's backlog before the next")
     parser.add_argument("--skip-setup", action="store_true",
@@ -312,7 +312,7 @@ def _read(args: argparse.Namespace, token: str, peer_info: dict[str, Any],
     peer_total, peer_middle = (int(v) for v in out.split("RESULT", 1)[1].split())
 
     ours_headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    with Server.opsdesk(workers=args.workers, worker_class="sync",
+    with Server.opsdesk(workers=args.workers, worker_class="gthread",
                         name="peer-opsdesk") as server:
         ours = [sequential(server.port, ("GET", f"/api/v1/tickets/{middle}", None),
                            runs=args.read_runs, headers=ours_headers,
