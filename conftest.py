@@ -43,15 +43,12 @@ def _english() -> Any:
         yield
 
 
-@pytest.fixture(autouse=True)
-def _manual_timeline(settings: Any) -> None:
-    """Tests see only what they do; the automatic messages are switched on by `auto_notify`."""
-    settings.OPSDESK_AUTO_NOTIFY = False
-
-
 @pytest.fixture
-def auto_notify(settings: Any) -> None:
-    settings.OPSDESK_AUTO_NOTIFY = True
+def manual_timeline(settings: Any) -> None:
+    """No automatic ACK, notices, alerts or close-out (OPSDESK_AUTO_NOTIFY off), for a test
+    that writes those messages itself; tests otherwise run as production does, with them on.
+    Whoever asks for it says why."""
+    settings.OPSDESK_AUTO_NOTIFY = False
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,7 @@ def _close(ticket, agent):
         ticket=ticket, actor=agent, to=Stage.CLOSED, summary=SUMMARY)
 
 
-def test_closing_sends_the_closure_and_then_the_rating_request(auto_notify, agent, resolved):
+def test_closing_sends_the_closure_and_then_the_rating_request(agent, resolved):
     _close(resolved, agent)
     replies = list(resolved.messages.filter(kind="reply").exclude(template="ack").order_by("id"))
     assert [m.template for m in replies] == ["closure", "rating_request"]
@@ -37,7 +37,7 @@ def test_closing_sends_the_closure_and_then_the_rating_request(auto_notify, agen
     assert ticket_for_token(token) == resolved
 
 
-def test_a_closure_already_sent_by_the_agent_is_not_repeated(auto_notify, agent, resolved):
+def test_a_closure_already_sent_by_the_agent_is_not_repeated(agent, resolved):
     message_workflow.add_message(ticket=resolved, actor=agent, kind="reply", body="Closing now.",
                          template="closure")
     _close(resolved, agent)

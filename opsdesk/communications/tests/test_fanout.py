@@ -11,8 +11,6 @@ from opsdesk.tickets.services import Impact, TicketDraft
 from opsdesk.workflows import messages as message_workflow
 from opsdesk.workflows import tickets as ticket_workflow
 
-pytestmark = pytest.mark.usefixtures("auto_notify")
-
 
 @pytest.fixture
 def create_scenario(api, run_tasks, django_capture_on_commit_callbacks):

@@ -146,7 +146,6 @@ def _expedite_tickets(agent, requester, count):
             for n in range(count)]
 
 
-@pytest.mark.usefixtures("auto_notify")
 def test_the_emails_of_a_job_share_one_smtp_session(
         agent, requester, manager, dev_team, smtp, django_capture_on_commit_callbacks):
     from opsdesk.communications.tasks import fan_out_new_tickets
@@ -159,7 +158,6 @@ def test_the_emails_of_a_job_share_one_smtp_session(
     assert len(smtp.sessions) == 1
 
 
-@pytest.mark.usefixtures("auto_notify")
 def test_a_job_whose_mail_server_hangs_up_tries_it_once_and_keeps_every_email(
         agent, requester, manager, dev_team, smtp_hangs_up,
         django_capture_on_commit_callbacks):

@@ -9,8 +9,6 @@ from opsdesk.demo.replay import Replay, load_scenario, replay_steps
 from opsdesk.sla.models import SlaEvent
 from opsdesk.sla.timers import fire_due_timers
 
-pytestmark = pytest.mark.usefixtures("auto_notify")
-
 
 @pytest.fixture
 def replayed(request, agent, manager, dev_team):

@@ -3,7 +3,6 @@ untried; the periodic sweep queues it again, once."""
 
 from datetime import timedelta
 
-import pytest
 from django.db.models import F
 from django_tasks_db.models import DBTaskResult
 
@@ -16,8 +15,6 @@ from opsdesk.tickets.models import Message
 from opsdesk.tickets.services import Impact, TicketDraft
 from opsdesk.workflows import messages as message_workflow
 from opsdesk.workflows import tickets as ticket_workflow
-
-pytestmark = pytest.mark.usefixtures("auto_notify")
 
 
 def _older(minutes: int) -> None:

@@ -59,7 +59,7 @@ def test_the_engineer_answers_the_escalation_email(
 
 
 def test_an_out_of_office_answer_to_the_automatic_ack_is_ignored(
-        auto_notify, mailoutbox, run_tasks, django_capture_on_commit_callbacks):
+        mailoutbox, run_tasks, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         ticket = ingest_email(raw=mail()).ticket
     with django_capture_on_commit_callbacks(execute=True):

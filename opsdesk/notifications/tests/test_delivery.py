@@ -210,7 +210,11 @@ def test_the_worker_delivers_what_was_committed(make_channel, make_ticket, chat)
 
     assert chat.received[0].headers["X-Opsdesk-Event"] == "manager_notice"
     assert ChannelDelivery.objects.get().status == DeliveryStatus.SENT
-    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    ran = sorted(DBTaskResult.objects.values_list("task_path", "status"))
+    assert ran == [  # the delivery, and the new ticket's own: its fan-out and the ACK's email
+        ("opsdesk.communications.tasks.fan_out_new_tickets", "SUCCESSFUL"),
+        ("opsdesk.communications.tasks.send_reply_email", "SUCCESSFUL"),
+        ("opsdesk.notifications.tasks.deliver_to_channel", "SUCCESSFUL")]
 
 
 def test_a_retry_is_not_picked_up_before_its_time(make_channel, ticket, chat, attempt):

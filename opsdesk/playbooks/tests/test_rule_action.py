@@ -72,12 +72,14 @@ def test_a_rule_queues_the_playbook_as_a_child_of_its_run_and_it_works_the_ticke
     with django_capture_on_commit_callbacks(execute=True):
         ticket = scenario_ticket("101")
     with django_capture_on_commit_callbacks(execute=True):
-        assert run_tasks() == 2
+        assert run_tasks() == 3  # the two playbook jobs, and the new ticket's fan-out
     rule_run = AutomationRun.objects.get(rule=rule)
     runs = AutomationRun.objects.filter(ticket=ticket, kind="playbook").order_by("pk")
     assert sorted(r.result["outcome"] for r in runs) == ["resolved", "skipped"]
     assert sorted(r.parent_id or 0 for r in runs) == [0, rule_run.pk]
     assert len(lms_fake.changes()) == 1
+    # the requester hears once: the playbook's answer (no ACK for a ticket already resolved)
+    assert ticket.messages.filter(kind="reply").count() == 1
 
 
 def test_what_would_happen_is_the_playbooks_dry_run(scenario_ticket, connectors, lms_fake,

@@ -19,8 +19,12 @@ THU = TICKETS["101"]["requester"]["email"]
 pytestmark = pytest.mark.django_db
 
 
+FAN_OUT = "opsdesk.communications.tasks.fan_out_new_tickets"  # every new ticket's ACK, notices
+PLAYBOOK = "opsdesk.playbooks.tasks.run_playbook_task"
+
+
 def queued():
-    return list(DBTaskResult.objects.values_list("task_path", flat=True))
+    return sorted(DBTaskResult.objects.values_list("task_path", flat=True))
 
 
 def test_a_new_login_ticket_queues_the_playbook_once_committed(
@@ -30,17 +34,18 @@ def test_a_new_login_ticket_queues_the_playbook_once_committed(
     assert queued() == []  # nothing before the commit
     for callback in callbacks:
         callback()
-    assert queued() == ["opsdesk.playbooks.tasks.run_playbook_task"]
+    assert queued() == [FAN_OUT, PLAYBOOK]
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert run_tasks() == 1
+        assert run_tasks() == 2  # the playbook's job, then the fan-out
 
     run = playbook_run(ticket)
     assert (run.trigger, run.actor.role, run.result["outcome"]) == (
         "ticket_created", "system", "resolved")
     assert DBTaskResult.objects.get(task_path__endswith="run_playbook_task").return_value == \
         "resolved"
-    # The reply the playbook wrote is emailed within its job, not queued for another.
+    # The reply the playbook wrote is emailed within its job, not queued for another; the
+    # fan-out, run after it, does not acknowledge the ticket it resolved.
     reply = ticket.messages.get(kind=MessageKind.REPLY)
     assert reply.delivery_status == DeliveryStatus.SENT
     assert [m.to for m in mail.outbox] == [[ticket.requester.email]]
@@ -52,7 +57,7 @@ def test_a_ticket_about_something_else_queues_nothing(key, scenario_ticket, conn
                                                       django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         scenario_ticket(key)
-    assert queued() == []
+    assert queued() == [FAN_OUT]  # the playbook is not queued
 
 
 def test_the_setting_turns_it_off(settings, scenario_ticket, connectors,
@@ -60,14 +65,14 @@ def test_the_setting_turns_it_off(settings, scenario_ticket, connectors,
     settings.OPSDESK_LOGIN_RECOVERY_AUTO = False
     with django_capture_on_commit_callbacks(execute=True):
         scenario_ticket("101")
-    assert queued() == []
+    assert queued() == [FAN_OUT]  # the playbook is not queued
 
 
 def test_without_connectors_nothing_is_queued(scenario_ticket,
                                               django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         scenario_ticket("101")
-    assert queued() == [] and not AutomationRun.objects.exists()
+    assert queued() == [FAN_OUT] and not AutomationRun.objects.exists()
 
 
 def test_a_ticket_about_many_people_is_left_to_people(scenario_ticket, connectors,
@@ -75,7 +80,7 @@ def test_a_ticket_about_many_people_is_left_to_people(scenario_ticket, connector
     with django_capture_on_commit_callbacks(execute=True):
         scenario_ticket("101", title="Students cannot log in",
                         description="None of the students of WEB102-HN can log in.")
-    assert queued() == []
+    assert queued() == [FAN_OUT]  # the playbook is not queued
 
 
 def test_a_ticket_deleted_before_the_worker_ran_is_skipped(scenario_ticket, connectors,
@@ -84,8 +89,9 @@ def test_a_ticket_deleted_before_the_worker_ran_is_skipped(scenario_ticket, conn
     with django_capture_on_commit_callbacks(execute=True):
         ticket = scenario_ticket("101")
     ticket.delete()
-    assert run_tasks() == 1
-    assert DBTaskResult.objects.get().return_value == "skipped: no such ticket"
+    assert run_tasks() == 2  # the playbook's job and the fan-out
+    assert DBTaskResult.objects.get(task_path=PLAYBOOK).return_value == \
+        "skipped: no such ticket"
 
 
 class WorkerKilled(BaseException):
@@ -103,7 +109,7 @@ def test_a_playbook_job_its_worker_was_killed_before_running_is_run_once_later(
 
     assert requeue_abandoned_jobs() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert run_tasks() == 1
+        assert run_tasks() == 2  # the playbook's job, and the fan-out that waited behind it
 
     run = playbook_run(ticket)
     assert (run.result["outcome"], run.job_id) == ("resolved", str(job.pk))
@@ -142,7 +148,7 @@ def test_a_playbook_run_cut_short_by_a_killed_worker_is_finished_under_the_same_
 
     assert requeue_abandoned_jobs() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert run_tasks() == 1
+        assert run_tasks() == 2  # the playbook's job, and the fan-out that waited behind it
 
     run = playbook_run(ticket)  # still the one run
     assert (run.pk, run.result["attempts"], run.result["outcome"]) == (

@@ -461,6 +461,9 @@ def test_it_records_the_retiming_as_an_sla_event_and_on_the_timeline(ticket_of_c
     assert "acknowledge due 10:10" in event.body
 
 
+# Without the automatic ACK the new class sends, the retimed clock is still running, late,
+# when the timers look (with it, the ACK itself records the breach: the next test).
+@pytest.mark.usefixtures("manual_timeline")
 def test_it_breaches_a_retimed_clock_whose_new_due_time_has_passed(ticket_of_class, agent,
                                                                    desk_time):
     ticket = ticket_of_class("priority")  # ack due 10:15
@@ -468,6 +471,18 @@ def test_it_breaches_a_retimed_clock_whose_new_due_time_has_passed(ticket_of_cla
     _impact_makes_it_expedite(ticket, agent)  # ack now due 10:10: already late
     assert fire_due_timers().breached == 1
     assert clock_of(ticket, "ack").status == "breached"
+
+
+def test_the_ack_a_new_class_sends_after_its_due_time_breaches_the_retimed_clock(
+        ticket_of_class, agent, desk_time):
+    ticket = ticket_of_class("priority")  # not acknowledged yet; ack due 10:15
+    desk_time.move_to(hcm(10, 12))
+    _impact_makes_it_expedite(ticket, agent)  # ack now due 10:10; the fan-out ACKs at 10:12
+    ack = clock_of(ticket, "ack")
+    assert (ack.status, ack.breached_at) == ("breached", hcm(10, 12))
+    assert ticket.messages.filter(template="ack").count() == 1
+    assert event_kinds(ticket, "ack") == ["started", "retimed", "breached"]
+    assert fire_due_timers().breached == 0
 
 
 def test_it_starts_the_escalation_clock_when_an_open_ticket_becomes_expedite(

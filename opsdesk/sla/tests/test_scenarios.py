@@ -13,7 +13,9 @@ SCENARIOS = ["expedite-exam-outage", "priority-performance"]
 
 
 @pytest.fixture
-def replayed(request, agent, dev_team):
+def replayed(request, agent, dev_team, manual_timeline):
+    """The reports' own timeline: their hand-written ACK starts the update cadence they kept
+    (the automatic ACK starts it earlier: communications/tests/test_scenarios.py)."""
     scenario = load_scenario(request.param)
     replay = replay_steps(Replay(scenario, agent=agent), every_minute=fire_due_timers)
     return scenario, replay.ticket

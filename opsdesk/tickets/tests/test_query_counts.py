@@ -47,7 +47,7 @@ def count_create(client: Any, body: dict[str, Any]) -> int:
 
 
 @pytest.fixture
-def desk_api(api: Any, agent: Any, auto_notify: None) -> Any:
+def desk_api(api: Any, agent: Any) -> Any:
     client = api.as_(agent)
     client.post("/api/v1/tickets", payload(0))  # first-use caches (policies, rules) warm
     return client

@@ -24,11 +24,6 @@ EXAM_OUTAGE = Impact(affected_users=54, blocking=True, critical_function=True,
                      critical_function_label="exam submission", failure_rate=1.0)
 
 
-@pytest.fixture(autouse=True)
-def _as_in_production(settings: Any) -> None:
-    settings.OPSDESK_AUTO_NOTIFY = True
-
-
 def events(ticket: Ticket) -> list[str]:
     """The ticket's timeline entries in the order they were written: events by name."""
     return [m.event or m.kind for m in Message.objects.filter(ticket=ticket).order_by("pk")]
