@@ -3,7 +3,7 @@
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -33,8 +33,10 @@ def create_user(
     password: str | None = None,
     requester_role: str = "",
     language: str = "en",
+    joined_at: datetime | None = None,
 ) -> User:
-    """Create a user with a role; admins may also use the admin site."""
+    """Create a user with a role, joined `joined_at` (now if None); admins may also use the
+    admin site."""
     is_admin = role == Role.ADMIN
     return User.objects.create_user(
         email,
@@ -45,20 +47,22 @@ def create_user(
         language=language,
         is_staff=is_admin,
         is_superuser=is_admin,
+        date_joined=joined_at or timezone.now(),
     )
 
 
 def find_or_create_requester(
-    *, email: str, name: str = "", requester_role: str = "", language: str = "en"
+    *, email: str, name: str = "", requester_role: str = "", language: str = "en",
+    at: datetime | None = None,
 ) -> User:
-    """The requester with this email, created on first contact."""
+    """The requester with this email, created on first contact (`at`, now if None)."""
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
         try:
             with transaction.atomic():
                 return create_user(
                     email=email.strip(), role=Role.REQUESTER, name=name,
-                    requester_role=requester_role, language=language,
+                    requester_role=requester_role, language=language, joined_at=at,
                 )
         except IntegrityError:  # the same person wrote in twice at once
             user = User.objects.get(email__iexact=email.strip())

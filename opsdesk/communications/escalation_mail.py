@@ -23,11 +23,11 @@ def team_addresses(escalation: Escalation) -> list[str]:
 
 
 def send_escalation(*, escalation: Escalation) -> None:
-    """Announce an escalation to its team now; email it once the transaction commits."""
+    """Announce an escalation to its team, as made; email it once the transaction commits."""
     rendered = render(key=TemplateKey.ESCALATION, ticket=escalation.ticket,
-                      escalation=escalation)
+                      escalation=escalation, at=escalation.created_at)
     alert_team(team=escalation.team, ticket=escalation.ticket, kind="escalation",
-               subject=rendered.subject, body=rendered.body)
+               subject=rendered.subject, body=rendered.body, at=escalation.created_at)
     from .tasks import send_escalation_email
 
     transaction.on_commit(lambda: send_escalation_email.enqueue(escalation_id=escalation.pk))

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -59,11 +60,13 @@ class Recipients:
 
 
 def alert_team(*, team: Team, ticket: Ticket, kind: str, subject: str, body: str,
-               recipients: Recipients | None = None, notices: Notices | None = None) -> None:
+               recipients: Recipients | None = None, notices: Notices | None = None,
+               at: datetime | None = None) -> None:
     """Tell a team: on its own channels (Teams, Slack, webhook, email), and each member in
-    opsdesk, by email and on their channels (recorded with `notices`, if given)."""
+    opsdesk, by email and on their channels (recorded with `notices`, if given, or `at`:
+    now if None)."""
     recipients = recipients or Recipients()
-    collected = notices if notices is not None else Notices()
+    collected = notices if notices is not None else Notices(at=at)
     collected.to_channels(channels=recipients.team_channels(team), ticket=ticket, kind=kind,
                           title=subject, body=body)
     members = recipients.members(team)
@@ -108,21 +111,23 @@ def has_fan_out(ticket: Ticket) -> bool:
     return settings.OPSDESK_AUTO_NOTIFY and ticket.cos in fanout_policies()
 
 
-def fan_out(*, ticket: Ticket, actor: User) -> list[str]:
-    """Send what the ticket's class calls for that has not gone out yet; returns who was told."""
-    return fan_out_tickets(tickets=[ticket], actor=actor).get(ticket.pk, [])
+def fan_out(*, ticket: Ticket, actor: User, at: datetime | None = None) -> list[str]:
+    """Send what the ticket's class calls for that has not gone out yet; returns who was told.
+    `at`: when, now if None."""
+    return fan_out_tickets(tickets=[ticket], actor=actor, at=at).get(ticket.pk, [])
 
 
 def fan_out_tickets(*, tickets: Sequence[Ticket], actor: User, locked: bool = False,
-                    clocks: Mapping[int, Sequence[SlaClock]] | None = None
-                    ) -> dict[int, list[str]]:
+                    clocks: Mapping[int, Sequence[SlaClock]] | None = None,
+                    at: datetime | None = None) -> dict[int, list[str]]:
     """`fan_out` for tickets told together, reading what they share once and writing their
     ACKs and events together; `locked`: the caller holds their row locks already;
-    `clocks`: each ticket's SLA clocks, if the caller read them."""
+    `clocks`: each ticket's SLA clocks, if the caller read them; `at`: now if None."""
     due = [ticket for ticket in tickets if has_fan_out(ticket)]
     sent = _sent_before(due)
     tellings = [_Telling.of(ticket, answered=sent[ticket.pk][1],
-                            clocks=clocks.get(ticket.pk, ()) if clocks is not None else None)
+                            clocks=clocks.get(ticket.pk, ()) if clocks is not None else None,
+                            at=at)
                 for ticket in due if not sent[ticket.pk][0]]  # not announced already
     recipients = Recipients()
     from opsdesk.workflows.messages import add_messages  # a workflow step, and its caller
@@ -130,14 +135,15 @@ def fan_out_tickets(*, tickets: Sequence[Ticket], actor: User, locked: bool = Fa
     acks = [telling.ack_draft() for telling in tellings if telling.sends_ack]
     if acks:
         author = actor if actor.role == Role.SYSTEM else recipients.system_user()
-        add_messages(actor=author, kind=MessageKind.REPLY, drafts=acks, locked=locked)
-    notices = Notices()
+        add_messages(actor=author, kind=MessageKind.REPLY, drafts=acks, locked=locked, at=at)
+    notices = Notices(at=at)
     told = {telling.ticket.pk: telling.tell(recipients, notices) for telling in tellings}
     notices.record()
     Message.objects.bulk_create(
         event_message(ticket=telling.ticket, actor=actor, event="fanout",
                       body=f"Notified in parallel: {', '.join(told[telling.ticket.pk])}.",
-                      data={"notified": told[telling.ticket.pk], "cos": telling.ticket.cos})
+                      data={"notified": told[telling.ticket.pk], "cos": telling.ticket.cos},
+                      at=at)
         for telling in tellings if told[telling.ticket.pk])
     return told
 
@@ -152,11 +158,11 @@ class _Telling:
     rendered: dict[str, Rendered]
 
     @classmethod
-    def of(cls, ticket: Ticket, *, answered: bool,
-           clocks: Sequence[SlaClock] | None) -> "_Telling":
+    def of(cls, ticket: Ticket, *, answered: bool, clocks: Sequence[SlaClock] | None,
+           at: datetime | None) -> "_Telling":
         policy = fanout_policies()[ticket.cos]
         sends_ack = policy.send_ack and not answered
-        rendered = render_many(ticket=ticket, clocks=clocks, keys=[
+        rendered = render_many(ticket=ticket, clocks=clocks, at=at, keys=[
             key for key, wanted in ((TemplateKey.ACK, sends_ack),
                                     (TemplateKey.MANAGER_NOTICE, policy.notify_managers),
                                     (TemplateKey.DEV_ALERT, policy.alert_team is not None))

@@ -54,21 +54,21 @@ def template_for(*, key: str, language: str, cos: str) -> MessageTemplate:
     raise InvalidInput(f"No enabled {key} template.", fields={"template": "none enabled"})
 
 
-def _when(at: datetime | None, zone: ZoneInfo) -> str:
+def _when(at: datetime | None, zone: ZoneInfo, now: datetime) -> str:
     if at is None:
         return ""
     local = at.astimezone(zone)
-    today = timezone.now().astimezone(zone).date()
+    today = now.astimezone(zone).date()
     return f"{local:%H:%M}" if local.date() == today else f"{local:%H:%M %d/%m/%Y}"
 
 
-def _next_update(ticket: Ticket, clocks: dict[str, SlaClock]) -> datetime | None:
+def _next_update(ticket: Ticket, clocks: dict[str, SlaClock], now: datetime) -> datetime | None:
     running = clocks.get(Target.UPDATE)
     if running is not None and running.status == ClockStatus.RUNNING:
         return running.due_at
     policy = policy_for(ticket)
     minutes = policy.minutes_for(Target.UPDATE) if policy else None
-    return policy.working_hours().add(timezone.now(), minutes * 60) if policy and minutes else None
+    return policy.working_hours().add(now, minutes * 60) if policy and minutes else None
 
 
 def rating_link(ticket: Ticket) -> str:
@@ -80,9 +80,12 @@ def rating_link(ticket: Ticket) -> str:
 
 def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
                 escalation: Escalation | None = None,
-                clocks: Iterable[SlaClock] | None = None) -> dict[str, Any]:
-    """The variables a template may use; those that need the database are read only when
-    the template uses them (the ticket's SLA clocks: unless given)."""
+                clocks: Iterable[SlaClock] | None = None,
+                at: datetime | None = None) -> dict[str, Any]:
+    """The variables a template may use, as of `at` (now if None); those that need the
+    database are read only when the template uses them (the ticket's SLA clocks: unless
+    given)."""
+    now = at or timezone.now()
     zone = ZoneInfo(ticket.requester.time_zone or settings.TIME_ZONE)
     latest: Any = escalation if escalation is not None else SimpleLazyObject(
         lambda: ticket.escalations.order_by("-created_at").first())
@@ -93,7 +96,8 @@ def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
         clocks if clocks is not None else SlaClock.objects.filter(ticket=ticket))})
 
     def due(target: str) -> Callable[[], str]:
-        return lambda: _when(by_target[target].due_at if target in by_target else None, zone)
+        return lambda: _when(by_target[target].due_at if target in by_target else None, zone,
+                             now)
 
     return {
         "ref": ticket.ref, "title": ticket.title,
@@ -108,7 +112,7 @@ def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
         "root_cause": ticket.root_cause, "resolution": ticket.resolution,
         "escalation": latest,
         "escalation_team": lambda: latest.team.name if latest else "",
-        "next_update_at": lambda: _when(_next_update(ticket, by_target), zone),
+        "next_update_at": lambda: _when(_next_update(ticket, by_target, now), zone, now),
         "ack_due": due(Target.ACK),
         "resolve_due": due(Target.RESOLVE),
         "rating_link": lambda: rating_link(ticket),
@@ -116,24 +120,27 @@ def context_for(ticket: Ticket, *, language: str, agent: User | None = None,
 
 
 def render(*, key: str, ticket: Ticket, language: str | None = None, agent: User | None = None,
-           escalation: Escalation | None = None) -> Rendered:
-    """Render a template for this ticket, in the ticket's language unless told otherwise."""
+           escalation: Escalation | None = None, at: datetime | None = None) -> Rendered:
+    """Render a template for this ticket, in the ticket's language unless told otherwise,
+    as of `at` (now if None)."""
     template = template_for(key=key, language=language or ticket.language, cos=ticket.cos)
-    context = context_for(ticket, language=template.language, agent=agent, escalation=escalation)
+    context = context_for(ticket, language=template.language, agent=agent, escalation=escalation,
+                          at=at)
     return _fill(template, context)
 
 
 def render_many(*, keys: Sequence[str], ticket: Ticket,
-                clocks: Iterable[SlaClock] | None = None) -> dict[str, Rendered]:
-    """Render several templates for this ticket as it is now, reading its data once (its
-    SLA clocks: unless given)."""
+                clocks: Iterable[SlaClock] | None = None,
+                at: datetime | None = None) -> dict[str, Rendered]:
+    """Render several templates for this ticket as it is `at` (now if None), reading its
+    data once (its SLA clocks: unless given)."""
     contexts: dict[str, dict[str, Any]] = {}
     rendered: dict[str, Rendered] = {}
     for key in keys:
         template = template_for(key=key, language=ticket.language, cos=ticket.cos)
         if template.language not in contexts:
             contexts[template.language] = context_for(ticket, language=template.language,
-                                                      clocks=clocks)
+                                                      clocks=clocks, at=at)
         rendered[key] = _fill(template, contexts[template.language])
     return rendered
 

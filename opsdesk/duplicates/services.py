@@ -20,6 +20,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -192,8 +193,10 @@ def index_ticket(
     groups: Sequence[str] | None = None,
     tags: Sequence[str] | None = None,
     replace: bool = False,
+    at: datetime | None = None,
 ) -> list[Candidate]:
-    """Find an open ticket's likely duplicates, store them both ways, and index its terms.
+    """Find an open ticket's likely duplicates, store them both ways (found `at`, now if
+    None), and index its terms.
 
     Groups and tags not given are read (one query); then two reads and one insert, and one
     more insert when it has likely duplicates. `replace` first drops what an earlier
@@ -205,13 +208,15 @@ def index_ticket(
         DuplicateCandidate.objects.filter(ticket=ticket).delete()
     search = _search(ticket_terms(ticket, groups, tags), exclude=ticket.pk)
     IndexedTerm.objects.bulk_create(_index_rows(ticket.pk, search.weights))
-    store_candidates(found={ticket.pk: search.candidates})
+    store_candidates(found={ticket.pk: search.candidates}, at=at)
     return search.candidates
 
 
-def index_new_tickets(*, created: Sequence[NewTicket]) -> dict[int, list[Candidate]]:
+def index_new_tickets(*, created: Sequence[NewTicket],
+                      at: datetime | None = None) -> dict[int, list[Candidate]]:
     """Index tickets just created together, each checked against the open tickets and
-    those created before it, as one by one; likely duplicates by ticket.
+    those created before it, as one by one; likely duplicates by ticket, found `at` (now
+    if None).
 
     One read of term counts and one pool read per ticket; two inserts for all. Each ticket
     keeps its likely duplicates in memory, best first.
@@ -229,7 +234,7 @@ def index_new_tickets(*, created: Sequence[NewTicket]) -> dict[int, list[Candida
     IndexedTerm.objects.bulk_create(
         [row for ticket_id, weights in indexed for row in _index_rows(ticket_id, weights)])
     by_ticket: dict[int, list[DuplicateCandidate]] = defaultdict(list)
-    for pair in store_candidates(found=found):
+    for pair in store_candidates(found=found, at=at):
         by_ticket[pair.ticket_id].append(pair)
     for new in created:
         remember_related(new.ticket, "duplicate_candidates", sorted(
@@ -237,10 +242,11 @@ def index_new_tickets(*, created: Sequence[NewTicket]) -> dict[int, list[Candida
     return found
 
 
-def store_candidates(*, found: dict[int, list[Candidate]]) -> list[DuplicateCandidate]:
-    """Record each likely duplicate on both tickets (a newer score replaces an older one);
-    the pairs stored."""
-    now = timezone.now()
+def store_candidates(*, found: dict[int, list[Candidate]],
+                     at: datetime | None = None) -> list[DuplicateCandidate]:
+    """Record each likely duplicate on both tickets (a newer score replaces an older one),
+    found `at` (now if None); the pairs stored."""
+    now = at or timezone.now()
     pairs = {(a, b): DuplicateCandidate(ticket_id=a, candidate_id=b, score=c.score, found_at=now)
              for ticket_id, candidates in found.items() for c in candidates
              for a, b in ((ticket_id, c.ticket_id), (c.ticket_id, ticket_id))}

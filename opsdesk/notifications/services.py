@@ -1,8 +1,10 @@
 """Notify desk staff and channels: record what must be said now, deliver it after commit."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from opsdesk.accounts.models import Role, Team, User
 from opsdesk.core.jobs import after_commit
@@ -36,11 +38,12 @@ def managers_for(ticket: Ticket) -> list[User]:
 
 def notify(
     *, recipients: Iterable[User], ticket: Ticket | None, kind: str, subject: str, body: str,
-    own_channels: Iterable[Channel] | None = None,
+    own_channels: Iterable[Channel] | None = None, at: datetime | None = None,
 ) -> list[Notification]:
     """Record a notification per recipient and deliver each by email once committed;
-    each recipient's own enabled channels get it too (`own_channels`, if read already)."""
-    notices = Notices()
+    each recipient's own enabled channels get it too (`own_channels`, if read already);
+    `at`: when it is said, now if None."""
+    notices = Notices(at=at)
     notices.notify(recipients=recipients, ticket=ticket, kind=kind, subject=subject, body=body,
                    own_channels=own_channels)
     return notices.record()[0]
@@ -49,9 +52,10 @@ def notify(
 class Notices:
     """The notifications and channel deliveries of one step, recorded together when it is
     done (an insert of each, however many tickets it told) and each delivered once
-    committed."""
+    committed; `at`: when they are said, now if None."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, at: datetime | None = None) -> None:
+        self.at = at or timezone.now()
         self.notifications: list[Notification] = []
         self.deliveries: list[ChannelDelivery] = []
 
@@ -60,7 +64,8 @@ class Notices:
         """As `notify`, recorded with the rest."""
         recipients = list(recipients)
         self.notifications += [Notification(recipient=r, ticket=ticket, kind=kind,
-                                             subject=subject, body=body) for r in recipients]
+                                             subject=subject, body=body, created_at=self.at)
+                               for r in recipients]
         if own_channels is None:
             own_channels = Channel.objects.filter(user__in=recipients, enabled=True)
         self.to_channels(channels=own_channels, ticket=ticket, kind=kind, title=subject,
@@ -72,7 +77,7 @@ class Notices:
         payload = {"ticket": ticket_summary(ticket)} if ticket is not None else {}
         self.deliveries += [
             ChannelDelivery(channel=channel, ticket=ticket, kind=kind, title=title[:300],
-                            body=body, payload=payload)
+                            body=body, payload=payload, created_at=self.at)
             for channel in channels if channel.enabled]
 
     def record(self) -> tuple[list[Notification], list[ChannelDelivery]]:

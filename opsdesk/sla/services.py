@@ -145,12 +145,13 @@ def _new_clock(ticket: Ticket, policy: SlaPolicy, target: str,
 
 
 def _start(writes: _Writes, ticket: Ticket, policy: SlaPolicy, target: str,
-           start: datetime) -> SlaClock | None:
+           start: datetime, now: datetime) -> SlaClock | None:
+    """Start a clock from `start`, recorded `now`."""
     clock = _new_clock(ticket, policy, target, start)
     if clock is None:
         return None
     writes.start(clock)
-    writes.event(clock, SlaEventKind.STARTED, timezone.now())
+    writes.event(clock, SlaEventKind.STARTED, now)
     return clock
 
 
@@ -195,10 +196,10 @@ def _clocks(writes: _Writes, ticket: Ticket) -> dict[str, SlaClock]:
     return writes.lock_clocks([ticket]).get(ticket.pk, {})
 
 
-def start_clocks(*, tickets: Sequence[tuple[Ticket, Iterable[str] | None]]) -> list[SlaClock]:
-    """Start the clocks each new ticket's policy sets (its tags given, or read); intake is
-    met at creation. Two inserts for all the tickets, which keep their clocks in memory."""
-    now = timezone.now()
+def start_clocks(*, tickets: Sequence[tuple[Ticket, Iterable[str] | None]],
+                 at: datetime) -> list[SlaClock]:
+    """Start, `at`, the clocks each new ticket's policy sets (its tags given, or read); intake
+    is met at creation. Two inserts for all the tickets, which keep their clocks in memory."""
     clocks: list[SlaClock] = []
     with _writing() as writes:
         for ticket, tags in tickets:
@@ -209,7 +210,7 @@ def start_clocks(*, tickets: Sequence[tuple[Ticket, Iterable[str] | None]]) -> l
             remember_related(ticket, "sla_clocks", own)
             for clock in own:
                 writes.start(clock)
-                writes.event(clock, SlaEventKind.STARTED, now)
+                writes.event(clock, SlaEventKind.STARTED, at)
             intake = next((c for c in own if c.target == Target.INTAKE), None)
             if intake is not None:
                 writes.event(intake, _judge(intake, ticket.created_at), ticket.created_at)
@@ -244,7 +245,7 @@ def _on_reply(writes: _Writes, ticket: Ticket, clocks: dict[str, SlaClock],
     if policy is None:
         return
     if update is None:
-        update = _start(writes, ticket, policy, Target.UPDATE, now)
+        update = _start(writes, ticket, policy, Target.UPDATE, now, now)
         if update is not None:
             clocks[Target.UPDATE] = update
     elif update.status == ClockStatus.PAUSED:
@@ -276,14 +277,13 @@ def _next_update_period(writes: _Writes, clock: SlaClock, policy: SlaPolicy, now
     writes.event(clock, SlaEventKind.STARTED, now)
 
 
-def on_stage(*, ticket: Ticket, previous: str) -> None:
-    """Stage changes start, pause, resume, stop or cancel clocks."""
+def on_stage(*, ticket: Ticket, previous: str, at: datetime) -> None:
+    """Stage changes (made `at`) start, pause, resume, stop or cancel clocks."""
     with _writing() as writes:
-        _on_stage(writes, ticket, previous)
+        _on_stage(writes, ticket, previous, at)
 
 
-def _on_stage(writes: _Writes, ticket: Ticket, previous: str) -> None:
-    now = timezone.now()
+def _on_stage(writes: _Writes, ticket: Ticket, previous: str, now: datetime) -> None:
     clocks = _clocks(writes, ticket)
     if ticket.stage == Stage.CANCELLED:
         for clock in clocks.values():
@@ -298,7 +298,7 @@ def _on_stage(writes: _Writes, ticket: Ticket, previous: str) -> None:
         _reopen(writes, clocks, policy, now)
     if ticket.stage == Stage.IN_PROGRESS and Target.ESCALATION not in clocks and policy \
             and not ticket.escalations.exists():
-        _start(writes, ticket, policy, Target.ESCALATION, now)
+        _start(writes, ticket, policy, Target.ESCALATION, now, now)
     update = clocks.get(Target.UPDATE)
     if update is not None and update.policy is not None:
         _pause_or_resume(writes, ticket, update, update.policy, now)
@@ -372,12 +372,12 @@ def due_summary(ticket: Ticket) -> str:
     )
 
 
-def retime(*, ticket: Ticket) -> str:
-    """Recompute every unfinished clock for the ticket's (new) class; returns a summary."""
-    now = timezone.now()
+def retime(*, ticket: Ticket, at: datetime) -> str:
+    """Recompute every unfinished clock for the ticket's (new) class, `at`; returns a
+    summary."""
     policy = policy_for(ticket)
     with _writing() as writes:
-        _retime(writes, ticket, _clocks(writes, ticket), policy, now)
+        _retime(writes, ticket, _clocks(writes, ticket), policy, at)
     return due_summary(ticket)
 
 
@@ -395,7 +395,7 @@ def _retime(writes: _Writes, ticket: Ticket, clocks: dict[str, SlaClock],
             else:
                 _retime_clock(writes, ticket, clock, policy, now)
         elif clock is None and policy is not None and applies:
-            _start_missing(writes, ticket, policy, target)
+            _start_missing(writes, ticket, policy, target, now)
 
 
 def _used_seconds(clock: SlaClock, now: datetime) -> float:
@@ -433,7 +433,8 @@ def _retime_clock(writes: _Writes, ticket: Ticket, clock: SlaClock, policy: SlaP
     writes.event(clock, SlaEventKind.RETIMED, now, f"policy {policy.name}")
 
 
-def _start_missing(writes: _Writes, ticket: Ticket, policy: SlaPolicy, target: str) -> None:
+def _start_missing(writes: _Writes, ticket: Ticket, policy: SlaPolicy, target: str,
+                   now: datetime) -> None:
     """Start a clock the old class did not have, from when it would have started."""
     replies = Message.objects.filter(ticket=ticket, kind=MessageKind.REPLY,
                                      author__role__in=STAFF_ROLES)
@@ -441,11 +442,11 @@ def _start_missing(writes: _Writes, ticket: Ticket, policy: SlaPolicy, target: s
     from_receipt = (target == Target.ACK and last_reply is None) or (
         target == Target.RESOLVE and ticket.is_open)
     if from_receipt:
-        _start(writes, ticket, policy, target, ticket.received_at)
+        _start(writes, ticket, policy, target, ticket.received_at, now)
     elif target == Target.UPDATE and ticket.is_open and last_reply is not None:
-        clock = _start(writes, ticket, policy, target, last_reply)
+        clock = _start(writes, ticket, policy, target, last_reply, now)
         if clock is not None:
-            _pause_or_resume(writes, ticket, clock, policy, timezone.now())
+            _pause_or_resume(writes, ticket, clock, policy, now)
     elif target == Target.ESCALATION and ticket.stage in (Stage.IN_PROGRESS, Stage.WAITING) \
             and not ticket.escalations.exists():
-        _start(writes, ticket, policy, target, timezone.now())
+        _start(writes, ticket, policy, target, now, now)

@@ -55,13 +55,14 @@ def _announce(clock: SlaClock, kind: str, now: datetime) -> None:
         minutes = max(0, round((clock.due_at - now).total_seconds() / 60))
         body = f"SLA warning: {target} due {_local(clock.due_at)} (in {minutes} min)."
     record_event(ticket=ticket, actor=system_user(), event=f"sla_{kind}", body=body,
-                 data={"target": clock.target, "due_at": clock.due_at.isoformat()})
+                 data={"target": clock.target, "due_at": clock.due_at.isoformat()}, at=now)
     notify(recipients=people_to_alert(ticket), ticket=ticket, kind=f"sla_{kind}",
-           subject=f"[{ticket.ref}] {body}", body=f"{ticket.ref} {ticket.title}\n\n{body}")
+           subject=f"[{ticket.ref}] {body}", body=f"{ticket.ref} {ticket.title}\n\n{body}",
+           at=now)
 
 
 def fire_due_timers(now: datetime | None = None) -> Fired:
-    """Warn and breach every running clock whose time has come."""
+    """Warn and breach every running clock whose time has come by `now` (now if None)."""
     now = now or timezone.now()
     with transaction.atomic():
         breached = _claim(now, breaches=True)
@@ -78,6 +79,6 @@ def fire_due_timers(now: datetime | None = None) -> Fired:
             clock.save(update_fields=["warned_at"])
             record_clock_event(clock, SlaEventKind.WARNED, now)
             _announce(clock, SlaEventKind.WARNED, now)
-            run_trigger(trigger=Trigger.SLA_WARNING, ticket=clock.ticket,
+            run_trigger(trigger=Trigger.SLA_WARNING, ticket=clock.ticket, now=now,
                         extra={"sla_target": clock.target})  # the rules on a lapsing clock
     return Fired(warned=len(warned), breached=len(breached))

@@ -25,10 +25,10 @@ class Handoff:
     update_cadence_minutes: int
 
 
-def create_escalation(*, ticket: Ticket, actor: User, team: Team,
-                      handoff: Handoff) -> Escalation:
-    """Store an escalation of a ticket to a team and record it on the timeline (a step of
-    `workflows.escalations.escalate`)."""
+def create_escalation(*, ticket: Ticket, actor: User, team: Team, handoff: Handoff,
+                      at: datetime) -> Escalation:
+    """Store an escalation of a ticket to a team, made `at`, and record it on the timeline
+    (a step of `workflows.escalations.escalate`)."""
     if not actor.is_desk_staff:
         raise Forbidden("Only desk staff can escalate.")
     missing = {k: "required" for k, v in vars(handoff).items()
@@ -41,19 +41,20 @@ def create_escalation(*, ticket: Ticket, actor: User, team: Team,
     with transaction.atomic():
         ticket = lock_ticket(ticket=ticket, version=None)
         escalation = Escalation.objects.create(ticket=ticket, team=team, created_by=actor,
-                                               **vars(handoff))
+                                               created_at=at, **vars(handoff))
         record_event(
             ticket=ticket, actor=actor, event="escalated",
             body=f"Escalated to {team.name}: {handoff.impact_summary}. Ask: {handoff.ask}.",
-            data={"escalation_id": escalation.pk, **vars(handoff)},
+            data={"escalation_id": escalation.pk, **vars(handoff)}, at=at,
         )
-        touch_ticket(ticket)
+        touch_ticket(ticket, at=at)
     return escalation
 
 
-def store_response(*, escalation: Escalation, actor: User, body: str) -> EscalationResponse:
-    """Store the other team's answer on the escalation and the ticket's timeline (a step of
-    `workflows.escalations.record_escalation_response`)."""
+def store_response(*, escalation: Escalation, actor: User, body: str,
+                   at: datetime) -> EscalationResponse:
+    """Store the other team's answer, given `at`, on the escalation and the ticket's
+    timeline (a step of `workflows.escalations.record_escalation_response`)."""
     if not actor.is_desk_staff:
         raise Forbidden("Only desk staff can answer an escalation.")
     if not body.strip():
@@ -63,7 +64,7 @@ def store_response(*, escalation: Escalation, actor: User, body: str) -> Escalat
     with transaction.atomic():
         ticket = lock_ticket(ticket=escalation.ticket, version=None)
         response = EscalationResponse.objects.create(escalation=escalation, author=actor,
-                                                     body=body)
+                                                     body=body, created_at=at)
         if escalation.answered_at is None:
             escalation.answered_at = response.created_at
         escalation.status = EscalationStatus.ANSWERED
@@ -71,9 +72,9 @@ def store_response(*, escalation: Escalation, actor: User, body: str) -> Escalat
         record_event(
             ticket=ticket, actor=actor, event="escalation_answered",
             body=f"{escalation.team.name} answered: {body}",
-            data={"escalation_id": escalation.pk, "response_id": response.pk},
+            data={"escalation_id": escalation.pk, "response_id": response.pk}, at=at,
         )
-        touch_ticket(ticket)
+        touch_ticket(ticket, at=at)
     return response
 
 

@@ -67,28 +67,32 @@ class _Changes:
     events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
 
-def sync_group_checks(*, ticket: Ticket, new: bool = False) -> None:
+def sync_group_checks(*, ticket: Ticket, at: datetime, new: bool = False) -> None:
     """Keep a verification check per affected group (see verification.py)."""
     from .verification import sync_group_checks as sync
 
-    sync(ticket=ticket, new=new)
+    sync(ticket=ticket, new=new, at=at)
 
 
 def record_event(
-    *, ticket: Ticket, actor: User, event: str, body: str, data: dict[str, Any] | None = None
+    *, ticket: Ticket, actor: User, event: str, body: str, data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> Message:
-    """Add a system event to the ticket's timeline, naming who or what caused it."""
-    message = event_message(ticket=ticket, actor=actor, event=event, body=body, data=data)
+    """Add a system event to the ticket's timeline, naming who or what caused it; `at`:
+    when it happened, now if None."""
+    message = event_message(ticket=ticket, actor=actor, event=event, body=body, data=data, at=at)
     message.save()
     return message
 
 
 def event_message(
-    *, ticket: Ticket, actor: User, event: str, body: str, data: dict[str, Any] | None = None
+    *, ticket: Ticket, actor: User, event: str, body: str, data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> Message:
     """A system event for the ticket's timeline, unsaved (to store several together)."""
     return Message(ticket=ticket, kind=MessageKind.EVENT, author=actor, event=event, body=body,
-                   data=data or {}, public=event in PUBLIC_EVENTS)
+                   data=data or {}, public=event in PUBLIC_EVENTS,
+                   created_at=at or timezone.now())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,17 +116,17 @@ class TicketDraft:
     follow_up_of: Ticket | None = None
 
 
-def store_tickets(*, actor: User, drafts: Sequence[TicketDraft]) -> list[NewTicket]:
-    """Store and classify new tickets with bulk inserts and record their creation; any
-    invalid draft creates none: a step of `workflows.tickets.open_tickets`, within its
-    transaction.
+def store_tickets(*, actor: User, drafts: Sequence[TicketDraft],
+                  at: datetime) -> list[NewTicket]:
+    """Store and classify new tickets, created `at`, with bulk inserts and record their
+    creation; any invalid draft creates none: a step of `workflows.tickets.open_tickets`,
+    within its transaction.
 
     The tickets returned hold what their creation stored (tags, groups, followers, SLA
     clocks, likely duplicates) as if prefetched: a change made since through another
     instance shows after `refresh_from_db()`.
     """
-    now = timezone.now()
-    built = [_build(draft, actor=actor, now=now) for draft in drafts]
+    built = [_build(draft, actor=actor, at=at) for draft in drafts]
     tickets = Ticket.objects.bulk_create([ticket for ticket, _ in built])
     created = [_store_labels(ticket, draft, tag_objs)
                for (ticket, tag_objs), draft in zip(built, drafts, strict=True)]
@@ -134,12 +138,12 @@ def store_tickets(*, actor: User, drafts: Sequence[TicketDraft]) -> list[NewTick
 DRAFT_COMPUTED = frozenset({"title", "tags", "impact", "received_at", "cos", "cos_reason"})
 
 
-def _build(draft: TicketDraft, *, actor: User, now: datetime) -> tuple[Ticket, list[Tag]]:
+def _build(draft: TicketDraft, *, actor: User, at: datetime) -> tuple[Ticket, list[Tag]]:
     """The unsaved, classified ticket of a draft, and its tags (refused when invalid)."""
     given = {f.name: getattr(draft, f.name) for f in fields(draft)
              if f.name not in DRAFT_COMPUTED}
     ticket = Ticket(**given, title=_clean_title(draft.title),
-                    received_at=draft.received_at or now, created_at=now, updated_at=now,
+                    received_at=draft.received_at or at, created_at=at, updated_at=at,
                     created_by=actor)
     apply_impact(ticket, draft.impact or Impact())
     tag_objs = _tags_for(draft.tags)
@@ -160,7 +164,7 @@ def _store_labels(ticket: Ticket, draft: TicketDraft, tag_objs: list[Tag]) -> Ne
     impact = draft.impact
     groups = store_groups(ticket, impact.groups) if impact and impact.groups else []
     if groups:
-        sync_group_checks(ticket=ticket, new=True)
+        sync_group_checks(ticket=ticket, new=True, at=ticket.created_at)
     else:
         remember_related(ticket, "impact_groups", [])
     return NewTicket(ticket=ticket, tags=[t.name for t in tag_objs],
@@ -171,7 +175,7 @@ def _created_event(ticket: Ticket, actor: User) -> Message:
     return event_message(
         ticket=ticket, actor=actor, event="created",
         body=f"Ticket {ticket.ref} created ({ticket.get_channel_display()}).",
-        data={"cos": ticket.cos, "cos_rationale": ticket.cos_rationale},
+        data={"cos": ticket.cos, "cos_rationale": ticket.cos_rationale}, at=ticket.created_at,
     )
 
 
@@ -189,23 +193,24 @@ def lock_ticket(*, ticket: Ticket, version: int | None) -> Ticket:
     return locked
 
 
-def touch_ticket(ticket: Ticket) -> None:
-    """Mark the ticket as active now; its fields (and so its version) are unchanged."""
-    touch_tickets([ticket])
+def touch_ticket(ticket: Ticket, *, at: datetime | None = None) -> None:
+    """Mark the ticket as active `at` (now if None); its fields (and so its version) are
+    unchanged."""
+    touch_tickets([ticket], at=at)
 
 
-def touch_tickets(tickets: Sequence[Ticket]) -> None:
+def touch_tickets(tickets: Sequence[Ticket], *, at: datetime | None = None) -> None:
     """`touch_ticket` for several tickets, in one statement."""
-    now = timezone.now()
+    at = at or timezone.now()
     for ticket in tickets:
-        ticket.updated_at = now
-    Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets]).update(updated_at=now)
+        ticket.updated_at = at
+    Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets]).update(updated_at=at)
 
 
-def bump_version(ticket: Ticket, fields: list[str]) -> None:
-    """Save these fields with a new version number and updated_at."""
+def bump_version(ticket: Ticket, fields: list[str], *, at: datetime) -> None:
+    """Save these fields with a new version number, updated `at`."""
     ticket.version += 1
-    ticket.updated_at = timezone.now()
+    ticket.updated_at = at
     ticket.save(update_fields=[*dict.fromkeys(fields), "version", "updated_at"])
 
 
@@ -221,8 +226,9 @@ def change_fields(
     impact: Impact = UNSET,
     workaround: str = UNSET,
     priority: int = UNSET,
+    at: datetime,
 ) -> Changed:
-    """Change a ticket's fields; each change is an event, impact changes re-classify."""
+    """Change a ticket's fields `at`; each change is an event, impact changes re-classify."""
     with transaction.atomic():
         ticket = lock_ticket(ticket=ticket, version=version)
         previous_cos = ticket.cos
@@ -249,11 +255,11 @@ def change_fields(
         if tags is not UNSET:
             _replace_tags(ticket, tags, changes)
         for event, body, data in changes.events:
-            record_event(ticket=ticket, actor=actor, event=event, body=body, data=data)
+            record_event(ticket=ticket, actor=actor, event=event, body=body, data=data, at=at)
         if impact is not UNSET:
-            _change_impact(ticket, impact, actor, changes)
+            _change_impact(ticket, impact, actor, changes, at=at)
         if changes.fields:
-            bump_version(ticket, changes.fields)
+            bump_version(ticket, changes.fields, at=at)
     return Changed(ticket=ticket, fields=frozenset(changes.fields), previous_cos=previous_cos)
 
 
@@ -287,24 +293,26 @@ def _replace_tags(ticket: Ticket, tags: Iterable[str], changes: _Changes) -> Non
     changes.fields.append("updated_at")
 
 
-def _change_impact(ticket: Ticket, impact: Impact, actor: User, changes: _Changes) -> None:
+def _change_impact(ticket: Ticket, impact: Impact, actor: User, changes: _Changes, *,
+                   at: datetime) -> None:
     before = impact_summary(ticket)
     apply_impact(ticket, impact)
     if impact.groups is not None:
         ticket.impact_groups.all().delete()
         store_groups(ticket, impact.groups)
-        sync_group_checks(ticket=ticket)
+        sync_group_checks(ticket=ticket, at=at)
     after = impact_summary(ticket)
     if before == after:
         return
     changes.fields += ["affected_users", "blocking", "critical_function",
                        "critical_function_label", "failure_rate", "scope"]
     record_event(ticket=ticket, actor=actor, event="impact_changed",
-                 body=f"Impact changed: {after}.", data={"from": before, "to": after})
-    reclassify(ticket=ticket, actor=actor, changes=changes)
+                 body=f"Impact changed: {after}.", data={"from": before, "to": after}, at=at)
+    reclassify(ticket=ticket, actor=actor, changes=changes, at=at)
 
 
-def reclassify(*, ticket: Ticket, actor: User, changes: _Changes | None = None) -> Ticket:
+def reclassify(*, ticket: Ticket, actor: User, changes: _Changes | None = None,
+               at: datetime) -> Ticket:
     """Re-run the CoS rules on the ticket's impact; a change of class is an event (what
     follows from it is `workflows.tickets.class_changed`'s)."""
     decision = classify(facts_of(ticket, _tag_names(ticket)), active_rules())
@@ -322,21 +330,22 @@ def reclassify(*, ticket: Ticket, actor: User, changes: _Changes | None = None) 
     if changes is not None:
         changes.fields += fields
     else:
-        bump_version(ticket, fields)
+        bump_version(ticket, fields, at=at)
     if ticket.cos != previous:
         record_event(
             ticket=ticket, actor=actor, event="cos_changed",
             body=f"Class of Service {Cos(previous).label} → {Cos(ticket.cos).label}: "
             f"{ticket.cos_rationale}.",
-            data={"from": previous, "to": ticket.cos, "rationale": ticket.cos_rationale},
+            data={"from": previous, "to": ticket.cos, "rationale": ticket.cos_rationale}, at=at,
         )
     return ticket
 
 
 def set_cos_override(
-    *, ticket: Ticket, actor: User, cos: str, reason: str, version: int | None = None
+    *, ticket: Ticket, actor: User, cos: str, reason: str, version: int | None = None,
+    at: datetime,
 ) -> Changed:
-    """Set the Class of Service by hand, with a reason that is kept with the decision."""
+    """Set the Class of Service by hand `at`, with a reason that is kept with the decision."""
     if actor.is_requester:
         raise Forbidden("Only desk staff can override the Class of Service.")
     with transaction.atomic():
@@ -346,11 +355,11 @@ def set_cos_override(
         if not ticket.priority_overridden:
             ticket.priority = PRIORITY_FOR_COS[Cos(ticket.cos)]
         fields = ["cos", "cos_rationale", "cos_overridden", "cos_override_reason", "priority"]
-        bump_version(ticket, fields)
+        bump_version(ticket, fields, at=at)
         record_event(
             ticket=ticket, actor=actor, event="cos_overridden",
             body=f"Class of Service set to {Cos(cos).label} by {actor.display_name}: {reason}",
-            data={"from": previous, "to": cos, "reason": reason},
+            data={"from": previous, "to": cos, "reason": reason}, at=at,
         )
     return Changed(ticket=ticket, fields=frozenset(fields), previous_cos=previous)
 
@@ -415,12 +424,12 @@ class MessageDraft:
     subject: str = ""
 
 
-def store_messages(*, actor: User, kind: str, drafts: Sequence[MessageDraft],
-                 locked: bool = False) -> list[Message]:
-    """Store notes (internal) or replies (to the requester and followers) on the tickets'
-    timelines with one insert and one touch; any invalid draft adds none (a step of
-    `workflows.messages.add_messages`, within its transaction). Each message's `ticket`
-    is the ticket as locked.
+def store_messages(*, actor: User, kind: str, drafts: Sequence[MessageDraft], at: datetime,
+                   locked: bool = False) -> list[Message]:
+    """Store notes (internal) or replies (to the requester and followers), written `at`, on
+    the tickets' timelines with one insert and one touch; any invalid draft adds none (a
+    step of `workflows.messages.add_messages`, within its transaction). Each message's
+    `ticket` is the ticket as locked.
     `locked`: the caller read the tickets under their row locks in the open transaction."""
     if kind not in (MessageKind.NOTE, MessageKind.REPLY):
         raise InvalidInput("A message is a note or a reply.", fields={"kind": "note or reply"})
@@ -433,9 +442,9 @@ def store_messages(*, actor: User, kind: str, drafts: Sequence[MessageDraft],
     messages = Message.objects.bulk_create([
         Message(ticket=ticket, kind=kind, author=actor, body=draft.body,
                 template=draft.template, public=kind == MessageKind.REPLY,
-                data={"subject": draft.subject} if draft.subject else {})
+                data={"subject": draft.subject} if draft.subject else {}, created_at=at)
         for ticket, draft in zip(tickets, drafts, strict=True)])
-    touch_tickets(tickets)
+    touch_tickets(tickets, at=at)
     return messages
 
 

@@ -1,9 +1,9 @@
 """Moving a ticket between stages: legal transitions, waiting reasons, resolve and close."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from opsdesk.accounts.models import User
 from opsdesk.core.errors import Forbidden, InvalidInput
@@ -39,8 +39,9 @@ def move(
     summary: CloseSummary | None = None,
     waive_verification: str = "",
     version: int | None = None,
+    at: datetime,
 ) -> Moved:
-    """Move a ticket to another stage along a legal transition, and record the event (a
+    """Move a ticket to another stage along a legal transition `at`, and record the event (a
     step of `workflows.tickets.change_stage`).
 
     Resolving needs the verification checklist done, or waived with a reason.
@@ -59,19 +60,19 @@ def move(
         if (same and to != Stage.WAITING) or (not same and not ticket.can_move_to(to)):
             raise IllegalTransition(previous, to)
         if to == Stage.RESOLVED:
-            ensure_verified(ticket=ticket, actor=actor, waiver=waive_verification)
+            ensure_verified(ticket=ticket, actor=actor, waiver=waive_verification, at=at)
         fields = ["stage", "waiting_reason"]
         ticket.waiting_reason = _waiting_reason(to, waiting_reason)
         ticket.stage = to
-        fields += _stamp_stage(ticket, to, summary)
-        bump_version(ticket, fields)
+        fields += _stamp_stage(ticket, to, summary, at=at)
+        bump_version(ticket, fields, at=at)
         label = str(Stage(to).label)
         if to == Stage.WAITING:
             label += f" on {WaitingReason(ticket.waiting_reason).label.lower()}"
         record_event(
             ticket=ticket, actor=actor, event="stage_changed", body=f"Stage: {label}.",
             data={"from": previous, "to": to, "waiting_reason": ticket.waiting_reason,
-                  "reason": reason},
+                  "reason": reason}, at=at,
         )
     return Moved(ticket=ticket, previous=previous)
 
@@ -87,10 +88,10 @@ def _waiting_reason(to: str, waiting_reason: str) -> str:
     return waiting_reason
 
 
-def _stamp_stage(ticket: Ticket, to: str, summary: CloseSummary | None) -> list[str]:
-    now = timezone.now()
+def _stamp_stage(ticket: Ticket, to: str, summary: CloseSummary | None, *,
+                 at: datetime) -> list[str]:
     if to == Stage.RESOLVED:
-        ticket.resolved_at = now
+        ticket.resolved_at = at
         return ["resolved_at"]
     if to == Stage.CLOSED:
         missing = {}
@@ -102,7 +103,7 @@ def _stamp_stage(ticket: Ticket, to: str, summary: CloseSummary | None) -> list[
             raise MissingCloseSummary(
                 "Closing a ticket needs its root cause and resolution.", fields=missing
             )
-        ticket.closed_at = now
+        ticket.closed_at = at
         ticket.root_cause, ticket.resolution = summary.root_cause, summary.resolution
         ticket.lessons, ticket.kb_suggestion = summary.lessons, summary.kb_suggestion
         return ["closed_at", "root_cause", "resolution", "lessons", "kb_suggestion"]

@@ -1,5 +1,7 @@
 """The verification checklist: one check per affected group, done before resolving."""
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,13 +21,15 @@ class VerificationPending(DomainError):
     code = "verification_pending"
 
 
-def sync_group_checks(*, ticket: Ticket, new: bool = False) -> list[VerificationCheck]:
-    """Add a check for every affected group that has none yet (existing checks are kept);
-    `new`: the ticket was just created, so it has no checks yet."""
+def sync_group_checks(*, ticket: Ticket, at: datetime,
+                      new: bool = False) -> list[VerificationCheck]:
+    """Add a check, created `at`, for every affected group that has none yet (existing
+    checks are kept); `new`: the ticket was just created, so it has no checks yet."""
     have = set() if new else set(ticket.checks.exclude(group="").values_list("group", flat=True))
     label = CHECK_LABELS.get(ticket.language, CHECK_LABELS["en"])
     return VerificationCheck.objects.bulk_create(
-        VerificationCheck(ticket=ticket, group=g.name, label=label.format(group=g.name))
+        VerificationCheck(ticket=ticket, group=g.name, label=label.format(group=g.name),
+                          created_at=at)
         for g in ticket.impact_groups.all() if g.name not in have
     )
 
@@ -44,13 +48,14 @@ def add_check(*, ticket: Ticket, actor: User, label: str, group: str = "") -> Ve
 
 def update_check(
     *, check: VerificationCheck, actor: User, done: bool | None = None, result: str | None = None,
-    label: str | None = None,
+    label: str | None = None, at: datetime | None = None,
 ) -> VerificationCheck:
-    """Tick or untick a check, record its result, or relabel it."""
+    """Tick or untick a check, record its result, or relabel it; `at`: when, now if None."""
     if not actor.is_desk_staff:
         raise Forbidden("Only desk staff edit the verification checklist.")
     if label is not None and not label.strip():
         raise InvalidInput("A check needs a label.", fields={"label": "required"})
+    at = at or timezone.now()
     with transaction.atomic():
         if label is not None:
             check.label = label.strip()
@@ -58,25 +63,26 @@ def update_check(
             check.result = result
         if done is not None and done != check.done:
             check.done = done
-            check.done_by, check.done_at = (actor, timezone.now()) if done else (None, None)
+            check.done_by, check.done_at = (actor, at) if done else (None, None)
             record_event(ticket=check.ticket, actor=actor, event="check_done" if done else
                          "check_reopened", body=f"Verification: {check.label} — "
-                         f"{'done' if done else 'not done'}.", data={"check_id": check.pk})
+                         f"{'done' if done else 'not done'}.", data={"check_id": check.pk},
+                         at=at)
         check.save()
-        touch_ticket(check.ticket)
+        touch_ticket(check.ticket, at=at)
     return check
 
 
-def mark_groups_verified(*, ticket: Ticket, actor: User, groups: list[str],
-                         result: str = "") -> int:
-    """Mark the checks of these groups done (as a verifier reports them)."""
+def mark_groups_verified(*, ticket: Ticket, actor: User, groups: list[str], result: str = "",
+                         at: datetime | None = None) -> int:
+    """Mark the checks of these groups done (as a verifier reports them) `at`, now if None."""
     checks = ticket.checks.filter(group__in=groups, done=False)
     for check in checks:
-        update_check(check=check, actor=actor, done=True, result=result)
+        update_check(check=check, actor=actor, done=True, result=result, at=at)
     return len(checks)
 
 
-def ensure_verified(*, ticket: Ticket, actor: User, waiver: str) -> None:
+def ensure_verified(*, ticket: Ticket, actor: User, waiver: str, at: datetime) -> None:
     """Refuse to resolve while checks are open, unless waived with a reason (recorded)."""
     open_checks = list(ticket.checks.filter(done=False).values_list("label", flat=True))
     if not open_checks:
@@ -89,5 +95,5 @@ def ensure_verified(*, ticket: Ticket, actor: User, waiver: str) -> None:
         )
     record_event(ticket=ticket, actor=actor, event="verification_waived",
                  body=f"Verification waived: {waiver.strip()}",
-                 data={"open_checks": open_checks, "reason": waiver.strip()})
+                 data={"open_checks": open_checks, "reason": waiver.strip()}, at=at)
 

@@ -1,10 +1,12 @@
 """A ticket's life: it opens, changes, changes class, and moves from stage to stage."""
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from opsdesk.accounts.models import Team, User
 from opsdesk.automation.engine import run_trigger
@@ -23,21 +25,24 @@ from opsdesk.tickets.services import UNSET, Changed, TicketDraft
 TEXT_FIELDS = frozenset({"title", "description"})
 
 
-def open_ticket(*, draft: TicketDraft, actor: User) -> Ticket:
-    """A new request: store it, classify it, start its clocks, link it, run the rules."""
-    return open_tickets(drafts=[draft], actor=actor)[0]
+def open_ticket(*, draft: TicketDraft, actor: User, at: datetime | None = None) -> Ticket:
+    """A new request: store it, classify it, start its clocks, link it, run the rules;
+    `at`: when it happened, now if None."""
+    return open_tickets(drafts=[draft], actor=actor, at=at)[0]
 
 
-def open_tickets(*, drafts: Sequence[TicketDraft], actor: User) -> list[Ticket]:
+def open_tickets(*, drafts: Sequence[TicketDraft], actor: User,
+                 at: datetime | None = None) -> list[Ticket]:
     """`open_ticket` for several requests at once (mail read in bulk); any invalid draft
     opens none."""
+    at = at or timezone.now()
     with transaction.atomic():
-        created = tickets.store_tickets(drafts=drafts, actor=actor)  # classified, with a reason
+        created = tickets.store_tickets(drafts=drafts, actor=actor, at=at)  # with a reason
         new = [n.ticket for n in created]
-        sla.start_clocks(tickets=[(n.ticket, n.tags) for n in created])
-        duplicates.index_new_tickets(created=created)  # likely duplicates, both ways
+        sla.start_clocks(tickets=[(n.ticket, n.tags) for n in created], at=at)
+        duplicates.index_new_tickets(created=created, at=at)  # likely duplicates, both ways
         for ticket in new:
-            run_trigger(trigger=Trigger.TICKET_CREATED, ticket=ticket)
+            run_trigger(trigger=Trigger.TICKET_CREATED, ticket=ticket, now=at)
         queue_login_recovery(tickets=new)
         _queue_fan_out(new, actor=actor)
     return new
@@ -66,47 +71,55 @@ def update_ticket(
     impact: Impact = UNSET,
     workaround: str = UNSET,
     priority: int = UNSET,
+    at: datetime | None = None,
 ) -> Ticket:
     """Change a ticket's fields (reassign, retitle, retag, new impact): each change is an
-    event; a new impact re-classifies it."""
+    event; a new impact re-classifies it. `at`: when it happened, now if None."""
+    at = at or timezone.now()
     with transaction.atomic():
         changed = tickets.change_fields(
             ticket=ticket, actor=actor, version=version, title=title, tags=tags,
-            assignee=assignee, team=team, impact=impact, workaround=workaround, priority=priority)
-        _after_change(changed, actor=actor)
+            assignee=assignee, team=team, impact=impact, workaround=workaround, priority=priority,
+            at=at)
+        _after_change(changed, actor=actor, at=at)
     return changed.ticket
 
 
 def override_cos(
-    *, ticket: Ticket, actor: User, cos: str, reason: str, version: int | None = None
+    *, ticket: Ticket, actor: User, cos: str, reason: str, version: int | None = None,
+    at: datetime | None = None,
 ) -> Ticket:
-    """Set the Class of Service by hand, with a reason kept with the decision."""
+    """Set the Class of Service by hand, with a reason kept with the decision; `at`: when
+    it happened, now if None."""
+    at = at or timezone.now()
     with transaction.atomic():
         changed = tickets.set_cos_override(ticket=ticket, actor=actor, cos=cos, reason=reason,
-                                           version=version)
-        _after_change(changed, actor=actor)
+                                           version=version, at=at)
+        _after_change(changed, actor=actor, at=at)
     return changed.ticket
 
 
-def _after_change(changed: Changed, *, actor: User) -> None:
+def _after_change(changed: Changed, *, actor: User, at: datetime) -> None:
     ticket = changed.ticket
     if changed.cos_changed:
-        class_changed(ticket=ticket, actor=actor)
+        class_changed(ticket=ticket, actor=actor, at=at)
     if TEXT_FIELDS & changed.fields and ticket.stage in OPEN_STAGES:
-        duplicates.index_ticket(ticket=ticket, replace=True)
+        duplicates.index_ticket(ticket=ticket, replace=True, at=at)
     if changed.fields:
-        run_trigger(trigger=Trigger.TICKET_UPDATED, ticket=ticket)
+        run_trigger(trigger=Trigger.TICKET_UPDATED, ticket=ticket, now=at)
 
 
-def class_changed(*, ticket: Ticket, actor: User) -> None:
+def class_changed(*, ticket: Ticket, actor: User, at: datetime | None = None) -> None:
     """The ticket's Class of Service changed: re-time its clocks and tell whom the new
-    class concerns (an Expedite ticket's manager notice and dev alert, at once)."""
-    summary = sla.retime(ticket=ticket)
+    class concerns (an Expedite ticket's manager notice and dev alert, at once); `at`: when
+    it happened, now if None."""
+    at = at or timezone.now()
+    summary = sla.retime(ticket=ticket, at=at)
     tickets.record_event(ticket=ticket, actor=actor, event="sla_retimed",
                          body=f"SLA re-timed for {ticket.get_cos_display()}"
                          + (f": {summary}." if summary else "."),
-                         data={"cos": ticket.cos})
-    fan_out(ticket=ticket, actor=actor)
+                         data={"cos": ticket.cos}, at=at)
+    fan_out(ticket=ticket, actor=actor, at=at)
 
 
 def change_stage(
@@ -119,27 +132,30 @@ def change_stage(
     summary: stages.CloseSummary | None = None,
     waive_verification: str = "",
     version: int | None = None,
+    at: datetime | None = None,
 ) -> Ticket:
     """Move a ticket to another stage: In Progress, Waiting (with what it waits on),
     Resolved (once verified, or the check waived with a reason), Closed (with its root
-    cause and resolution; the requester gets the closure message and a rating request)."""
+    cause and resolution; the requester gets the closure message and a rating request).
+    `at`: when it happened, now if None."""
+    at = at or timezone.now()
     with transaction.atomic():
         moved = stages.move(ticket=ticket, actor=actor, to=to, reason=reason,
                             waiting_reason=waiting_reason, summary=summary,
-                            waive_verification=waive_verification, version=version)
+                            waive_verification=waive_verification, version=version, at=at)
         ticket = moved.ticket
-        sla.on_stage(ticket=ticket, previous=moved.previous)  # pause, resume, meet, reopen
-        _keep_duplicate_index(ticket, previous=moved.previous)
+        sla.on_stage(ticket=ticket, previous=moved.previous, at=at)  # pause, resume, meet, reopen
+        _keep_duplicate_index(ticket, previous=moved.previous, at=at)
         if ticket.stage == Stage.CLOSED and settings.OPSDESK_AUTO_NOTIFY:
-            send_close_out(ticket=ticket)
-        run_trigger(trigger=Trigger.TICKET_UPDATED, ticket=ticket)
+            send_close_out(ticket=ticket, at=at)
+        run_trigger(trigger=Trigger.TICKET_UPDATED, ticket=ticket, now=at)
     return ticket
 
 
-def _keep_duplicate_index(ticket: Ticket, *, previous: str) -> None:
+def _keep_duplicate_index(ticket: Ticket, *, previous: str, at: datetime) -> None:
     """Only open tickets are compared with new ones: finished ones leave the index."""
     was_open, is_open = previous in OPEN_STAGES, ticket.stage in OPEN_STAGES
     if was_open and not is_open:
         duplicates.unindex_ticket(ticket=ticket)
     elif is_open and not was_open:  # reopened
-        duplicates.index_ticket(ticket=ticket, replace=True)
+        duplicates.index_ticket(ticket=ticket, replace=True, at=at)

@@ -64,12 +64,12 @@ def test_the_created_ticket_answered_shows_a_change_made_elsewhere_at_creation(
 
     index = duplicates.index_new_tickets
 
-    def rename(created):  # another instance: the creator's copy does not see it
+    def rename(*, created, at):  # another instance: the creator's copy does not see it
         Ticket.objects.filter(pk__in=[n.ticket.pk for n in created]).update(
             title="Renamed at creation", version=F("version") + 1)
-        return index(created=created)
+        return index(created=created, at=at)
 
-    monkeypatch.setattr(duplicates, "index_new_tickets", lambda *, created: rename(created))
+    monkeypatch.setattr(duplicates, "index_new_tickets", rename)
     created = api.as_(agent).post("/api/v1/tickets", EXAM_OUTAGE).json()
     assert (created["title"], created["version"]) == ("Renamed at creation", 2)
 
