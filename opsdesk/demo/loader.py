@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import time_machine
 from django.db import transaction
 from django.utils import timezone
 
@@ -63,9 +62,9 @@ def _load_history(agent: User) -> None:
     replay_steps(Replay(load_scenario("priority-performance"), agent=agent))
     week = load_scenario("week4-tickets")
     for data in week["tickets"]:
-        with time_machine.travel(datetime.fromisoformat(data["received_at"]), tick=False):
-            ticket = create_from({**data, "channel": "email"}, agent=agent)
-            ticket_workflow.update_ticket(ticket=ticket, actor=agent, assignee=agent)
+        received_at = datetime.fromisoformat(data["received_at"])
+        ticket = create_from({**data, "channel": "email"}, agent=agent, at=received_at)
+        ticket_workflow.update_ticket(ticket=ticket, actor=agent, assignee=agent, at=received_at)
         _close_at(ticket, agent, datetime.fromisoformat(data["closed_at"]), data)
 
 
@@ -75,9 +74,9 @@ def _close_at(ticket: Ticket, agent: User, closed_at: datetime, data: dict[str, 
         resolution=data.get("resolution", "Handled by support; see the timeline"),
     )
     for stage, at in (("resolved", closed_at - timedelta(minutes=1)), ("closed", closed_at)):
-        with time_machine.travel(at, tick=False):
-            ticket_workflow.change_stage(ticket=ticket, actor=agent, to=stage, summary=summary,
-                                  waive_verification="verified before opsdesk (week 4 report)")
+        ticket_workflow.change_stage(ticket=ticket, actor=agent, to=stage, summary=summary,
+                                     waive_verification="verified before opsdesk (week 4 report)",
+                                     at=at)
     Ticket.objects.filter(pk=ticket.pk).update(time_spent_minutes=data.get("time_spent_minutes", 0))
 
 
