@@ -4,9 +4,11 @@ message of kind `reply` is ever read here."""
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from email.utils import make_msgid
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
@@ -78,13 +80,13 @@ def _thread_headers(previous: list[str]) -> dict[str, str]:
     return {"In-Reply-To": previous[0], "References": " ".join(reversed(previous[:THREAD_DEPTH]))}
 
 
-def send_replies(messages: Sequence[Message]) -> list[tuple[Message, OSError]]:
-    """Send replies by email now, each threaded on its ticket's mail so far, and register
-    their Message-IDs together once all are sent; returns those that could not be sent."""
+def send_replies(messages: Sequence[Message]) -> dict[int, str | OSError]:
+    """Send replies by email now, each threaded on its ticket's mail so far and recorded as
+    sent, its Message-ID registered, as the mail server takes it (so no run of a job sends
+    one twice); returns each reply's outcome: "sent", "sent already" or the error."""
     assert all(m.kind == MessageKind.REPLY for m in messages)  # a note must never get here
     threads = _threads(message.ticket for message in messages)
-    sent: list[MailReference] = []
-    failed: list[tuple[Message, OSError]] = []
+    outcomes: dict[int, str | OSError] = {}
     for message in messages:
         ticket = message.ticket
         message_id = make_msgid(domain=settings.OPSDESK_MAIL_DOMAIN)
@@ -96,14 +98,28 @@ def send_replies(messages: Sequence[Message]) -> list[tuple[Message, OSError]]:
                      "Auto-Submitted": auto},
         )
         try:
-            send_email(email)
+            sent = send_email(email, record=partial(_record_sent, message, message_id))
         except OSError as exc:
-            failed.append((message, exc))
+            outcomes[message.pk] = exc
             continue
-        threads[ticket.pk].insert(0, message_id)
-        sent.append(MailReference(header=message_id, ticket=ticket, timeline_message=message))
-    MailReference.objects.bulk_create(sent)
-    return failed
+        if sent:
+            threads[ticket.pk].insert(0, message_id)
+        outcomes[message.pk] = "sent" if sent else "sent already"
+    return outcomes
+
+
+def _record_sent(message: Message, message_id: str) -> bool:
+    """Mark the reply sent and register its Message-ID, unless an earlier run sent it."""
+    with transaction.atomic():
+        if not Message.objects.filter(pk=message.pk).exclude(
+                delivery_status=DeliveryStatus.SENT).update(
+                delivery_status=DeliveryStatus.SENT, delivery_error="",
+                delivery_attempts=F("delivery_attempts") + 1):
+            return False
+        MailReference.objects.create(header=message_id, ticket=message.ticket,
+                                     timeline_message=message)
+    message.delivery_status = DeliveryStatus.SENT
+    return True
 
 
 def next_attempt(attempts: int) -> timedelta | None:

@@ -3,7 +3,6 @@
 import logging
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
@@ -12,6 +11,7 @@ from opsdesk.accounts.services import system_user
 from opsdesk.core.jobs import (
     Batch,
     Joining,
+    after_commit,
     batch_form,
     delivering_together,
     handed_over,
@@ -55,14 +55,12 @@ def _replies(ids: list[int]) -> dict[int, Message]:
 def _send(messages: list[Message]) -> dict[int, str]:
     """Email the replies not sent yet; each one's outcome."""
     due = [message for message in messages if message.delivery_status != DeliveryStatus.SENT]
-    failed = {message.pk: error for message, error in send_replies(due)}
-    sent = [message.pk for message in due if message.pk not in failed]
-    Message.objects.filter(pk__in=sent).update(
-        delivery_status=DeliveryStatus.SENT, delivery_error="",
-        delivery_attempts=F("delivery_attempts") + 1)
-    return {**dict.fromkeys(sent, "sent"),
-            **{message.pk: _failed(message, failed[message.pk]) for message in due
-               if message.pk in failed}}
+    outcomes = send_replies(due)
+    told: dict[int, str] = {}
+    for message in due:
+        outcome = outcomes[message.pk]
+        told[message.pk] = _failed(message, outcome) if isinstance(outcome, OSError) else outcome
+    return told
 
 
 def _failed(message: Message, exc: OSError) -> str:
@@ -97,8 +95,7 @@ def send_escalation_email(escalation_id: int) -> str:
         return "skipped"
     if escalation.mail_references.filter(outgoing=True).exists():
         return "sent already"  # by an earlier run of this job, its worker killed after
-    email_escalation(escalation)
-    return "sent"
+    return "sent" if email_escalation(escalation) else "sent already"
 
 
 # A worker killed while sending it leaves the job claimed: readied again, it sends once.
@@ -151,7 +148,7 @@ def _fan_out_new(ticket_ids: list[int], actor: User) -> list[str]:
     from opsdesk.sla.models import SlaClock
     from opsdesk.tickets.models import Ticket
 
-    from .fanout import fan_out_tickets
+    from .fanout import fan_out_tickets, has_fan_out
 
     with delivering_together(), transaction.atomic():  # emails and notices sent after commit
         tickets = list(
@@ -163,6 +160,31 @@ def _fan_out_new(ticket_ids: list[int], actor: User) -> list[str]:
         for clock in SlaClock.objects.filter(ticket__in=open_ones):
             clocks[clock.ticket_id].append(clock)
         told = fan_out_tickets(tickets=open_ones, actor=actor, locked=True, clocks=clocks)
+        _deliver_untried([ticket.pk for ticket in open_ones
+                          if ticket.pk not in told and has_fan_out(ticket)])
     open_pks = {ticket.pk for ticket in open_ones}
     return [", ".join(told.get(pk, [])) or ("nobody" if pk in open_pks else "skipped")
             for pk in ticket_ids]
+
+
+def _deliver_untried(announced_before: list[int]) -> None:
+    """Send what an earlier fan-out of these tickets wrote and left untried: a run of this
+    job whose worker died after its transaction committed (each email and message goes out
+    once: see core.mail and deliver_to_channel)."""
+    if not announced_before:
+        return
+    from opsdesk.notifications.models import ChannelDelivery, Notification
+    from opsdesk.notifications.tasks import deliver_notification_email, deliver_to_channel
+
+    untried = {"delivery_status": DeliveryStatus.PENDING, "delivery_attempts": 0}
+    for pk in Message.objects.filter(ticket__in=announced_before, kind=MessageKind.REPLY,
+                                     **untried).values_list("pk", flat=True):
+        after_commit(send_reply_email, message_id=pk)
+    for pk in Notification.objects.filter(ticket__in=announced_before, email_attempts=0,
+                                          email_status=DeliveryStatus.PENDING
+                                          ).values_list("pk", flat=True):
+        after_commit(deliver_notification_email, notification_id=pk)
+    for pk in ChannelDelivery.objects.filter(ticket__in=announced_before, attempts=0,
+                                             status=DeliveryStatus.PENDING
+                                             ).values_list("pk", flat=True):
+        after_commit(deliver_to_channel, delivery_id=pk)

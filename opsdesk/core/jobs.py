@@ -216,9 +216,14 @@ JOB_RESULTS_KEPT_DAYS = 14
 
 def prune_finished_jobs() -> None:
     """Delete the results of jobs finished long ago: one or more rows per ticket otherwise
-    accumulate in the queue's table for ever (the task queue's own command does it)."""
+    accumulate in the queue's table for ever (the task queue's own command does it); and
+    the records of emails sent by jobs as old (no such job runs again)."""
+    from .models import SentEmail
+
     call_command("prune_db_task_results", queue_name="*", min_age_days=JOB_RESULTS_KEPT_DAYS,
                  failed_min_age_days=2 * JOB_RESULTS_KEPT_DAYS, verbosity=0)
+    SentEmail.objects.filter(
+        sent_at__lt=timezone.now() - timedelta(days=2 * JOB_RESULTS_KEPT_DAYS)).delete()
 
 
 ABANDONED_AFTER = timedelta(minutes=15)  # a joined run of 50 jobs or a playbook takes < 1 min

@@ -1,4 +1,4 @@
-"""Cross-cutting records: idempotency keys for API writes."""
+"""Cross-cutting records: idempotency keys, emails recorded as sent."""
 
 from django.db import models
 from django.utils import timezone
@@ -22,6 +22,21 @@ class IdempotencyKey(models.Model):
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique")
         ]
         indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SentEmail(models.Model):
+    """An email that has no row of its own to be marked sent on (a sign-in link), keyed by
+    the job that sends it: written just before the mail server is told to accept the email,
+    so that the job run again after its worker died does not send it twice."""
+
+    key = models.CharField(max_length=100, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at"], name="sent_email_sent_at")]
 
     def __str__(self) -> str:
         return self.key

@@ -38,17 +38,16 @@ def deliver_notification_email(notification_id: int) -> str:
         .select_related("recipient").filter(pk=notification_id).first()
     if notification is None or notification.email_status == DeliveryStatus.SENT:
         return "skipped"
-    error = _email(notification)
-    if error is not None:
-        raise error
-    Notification.objects.filter(pk=notification.pk).update(**_SENT)
-    return "sent"
+    outcome = _email(notification)
+    if isinstance(outcome, OSError):
+        raise outcome
+    return outcome
 
 
 @batch_form(deliver_notification_email)
 def deliver_notification_emails(calls: Batch) -> None:
     """`deliver_notification_email` for several notifications: those not handed over read
-    together, the sent ones recorded together; one that fails is queued to try again."""
+    together; one that fails is queued to try again."""
     ids = list(dict.fromkeys(kwargs["notification_id"] for kwargs, _ in calls))
     found = {obj.pk: obj for kwargs, obj in calls
              if isinstance(obj, Notification) and obj.pk == kwargs["notification_id"]}
@@ -56,39 +55,43 @@ def deliver_notification_emails(calls: Batch) -> None:
     if missing:
         found |= {n.pk: n for n in Notification.objects.select_related("recipient")
                   .filter(pk__in=missing)}
-    sent = []
     for notification in (found[pk] for pk in ids if pk in found):
         if notification.email_status == DeliveryStatus.SENT:
             continue
-        error = _email(notification)
-        if error is None:
-            sent.append(notification.pk)
-        else:
+        outcome = _email(notification)
+        if isinstance(outcome, OSError):
             logger.warning("notification %s: email failed (%s); queued to try again",
-                           notification.pk, error)
+                           notification.pk, outcome)
             deliver_notification_email.enqueue(notification_id=notification.pk)
-    Notification.objects.filter(pk__in=sent).update(**_SENT)
 
 
-def _email(notification: Notification) -> OSError | None:
-    """Send the notification's email; a failure is recorded on it and returned."""
+def _email(notification: Notification) -> str | OSError:
+    """Send the notification's email, recorded as sent as the mail server takes it ("sent
+    already" if an earlier run did); a failure is recorded on it and returned."""
     notification.email_attempts += 1
     try:
-        send_email(EmailMessage(notification.subject, notification.body,
-                                settings.DEFAULT_FROM_EMAIL, [notification.recipient.email]))
+        sent = send_email(EmailMessage(notification.subject, notification.body,
+                                       settings.DEFAULT_FROM_EMAIL, [notification.recipient.email]),
+                          record=partial(_record_sent, notification))
     except OSError as exc:
         notification.email_status, notification.email_error = DeliveryStatus.FAILED, str(exc)
         notification.save(update_fields=["email_status", "email_error", "email_attempts"])
         return exc
     notification.email_status, notification.email_error = DeliveryStatus.SENT, ""
-    return None
+    return "sent" if sent else "sent already"
+
+
+def _record_sent(notification: Notification) -> bool:
+    return bool(Notification.objects.filter(pk=notification.pk).exclude(
+        email_status=DeliveryStatus.SENT).update(**_SENT))
 
 
 def requeue_stranded_notices() -> int:
     """Queue again the notification emails and channel deliveries a stopped worker left
-    untried (see core.stranded)."""
+    untried (see core.stranded), or with an attempt it never finished (to be failed)."""
     emails = Notification.objects.filter(email_status=DeliveryStatus.PENDING, email_attempts=0)
-    deliveries = ChannelDelivery.objects.filter(status=DeliveryStatus.PENDING, attempts=0)
+    deliveries = ChannelDelivery.objects.filter(status=DeliveryStatus.PENDING,
+                                                next_attempt_at=None)
     return (requeue_stranded(untried=emails, task=deliver_notification_email,
                              id_argument="notification_id")
             + requeue_stranded(untried=deliveries, task=deliver_to_channel,
@@ -98,9 +101,15 @@ def requeue_stranded_notices() -> int:
 @task()
 def deliver_to_channel(delivery_id: int) -> str:
     """Send one channel delivery: sent, tried again later with back-off, or failed for good
-    (then the failure is put on the ticket's timeline)."""
-    delivery = _claim(delivery_id)
+    (then the failure is put on the ticket's timeline). An attempt a worker began and never
+    finished (it died during the call) is not made again: the message may have arrived."""
+    delivery = ChannelDelivery.objects.select_related("channel", "ticket").filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING).first()
     if delivery is None:
+        return "skipped"
+    if delivery.attempts and delivery.next_attempt_at is None:
+        return _cut_short(delivery)
+    if not _claim(delivery):
         return "skipped"
     try:
         if not delivery.channel.enabled:
@@ -115,19 +124,36 @@ def deliver_to_channel(delivery_id: int) -> str:
     return "sent"
 
 
-def _claim(delivery_id: int) -> ChannelDelivery | None:
-    """The pending delivery with this attempt counted, unless another run took it first."""
-    delivery = ChannelDelivery.objects.select_related("channel", "ticket").filter(
-        pk=delivery_id, status=DeliveryStatus.PENDING).first()
-    if delivery is None:
-        return None
+def _claim(delivery: ChannelDelivery) -> bool:
+    """Count the attempt, committed before the call, unless another run took it first; it
+    is under way while it is counted with no next attempt set."""
     taken = ChannelDelivery.objects.filter(
         pk=delivery.pk, status=DeliveryStatus.PENDING, attempts=delivery.attempts,
-    ).update(attempts=F("attempts") + 1)
-    if not taken:
-        return None
-    delivery.attempts += 1
-    return delivery
+        next_attempt_at=delivery.next_attempt_at,
+    ).update(attempts=F("attempts") + 1, next_attempt_at=None)
+    if taken:
+        delivery.attempts, delivery.next_attempt_at = delivery.attempts + 1, None
+    return bool(taken)
+
+
+CUT_SHORT = ("the worker making attempt {} stopped during the call; the message may have "
+             "arrived, so it is not sent again (send it again from the admin if it did not)")
+
+
+def _cut_short(delivery: ChannelDelivery) -> str:
+    """Fail for good an attempt its worker never finished (said once on the timeline)."""
+    delivery.last_error = CUT_SHORT.format(delivery.attempts)
+    with transaction.atomic():
+        if not ChannelDelivery.objects.filter(
+                pk=delivery.pk, status=DeliveryStatus.PENDING, attempts=delivery.attempts,
+                next_attempt_at=None).update(status=DeliveryStatus.FAILED,
+                                             last_error=delivery.last_error):
+            return "skipped"
+        if delivery.ticket is not None:
+            _record_failure(delivery)
+    logger.warning("channel delivery %s: attempt %s was cut short (channel %s); not sent "
+                   "again", delivery.pk, delivery.attempts, delivery.channel_id)
+    return "failed"
 
 
 def _message(delivery: ChannelDelivery) -> ChannelMessage:

@@ -215,9 +215,10 @@ def test_tickets_told_together_read_who_to_tell_once(agent, requester, manager, 
 def test_tickets_told_together_have_their_acks_clocks_events_and_notices_written_together(
         agent, requester, manager, dev_team, smtp, django_capture_on_commit_callbacks):
     """A job of ten writes the ACKs, what they do to the SLA clocks, the managers' and the
-    team's notifications and the fan-out events, and once they are emailed their outcomes
-    and Message-IDs, in as many statements as a job of one."""
+    team's notifications and the fan-out events in as many statements as a job of one; each
+    email's outcome (and a reply's Message-ID) is recorded as the mail server takes it."""
     import re
+    from collections import Counter
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -226,7 +227,8 @@ def test_tickets_told_together_have_their_acks_clocks_events_and_notices_written
     from opsdesk.core.jobs import running_job
     from opsdesk.sla.models import SlaClock
 
-    def writes(count: int) -> list[tuple[str, str]]:
+    def writes(count: int) -> tuple[list[tuple[str, str]], Counter]:
+        """The statements of the job, and apart those recording each email as it goes."""
         ids = [ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
             requester=requester, title=f"Exams {n}",
             impact=Impact(affected_users=60, blocking=True))).pk
@@ -239,13 +241,25 @@ def test_tickets_told_together_have_their_acks_clocks_events_and_notices_written
             == count
         assert Message.objects.filter(ticket__in=ids, delivery_status="sent").count() == count
         assert len(smtp.received) - emailed == 3 * count  # requester, manager, dev
-        return sorted(m.groups() for q in queries if (m := re.match(
-            r'(INSERT|UPDATE)\W.*?"(tickets_\w+|sla_\w+|notifications_\w+)"', q["sql"])))
+        job, each_email = [], Counter()
+        for q in queries:
+            if m := re.match(r'(INSERT|UPDATE)\W.*?"(tickets_\w+|sla_\w+|notifications_\w+)"',
+                             q["sql"]):
+                if "mailreference" in m[2] or re.search(r'attempts" \+ 1', q["sql"]):
+                    each_email[m.groups()] += 1  # a reply's or a notice's email recorded
+                else:
+                    job.append(m.groups())
+        return sorted(job), each_email
 
     writes(1)  # caches warm
-    alone = writes(1)
+    alone, emailed_alone = writes(1)
     assert ("INSERT", "notifications_notification") in alone
-    assert writes(10) == alone
+    together, emailed_together = writes(10)
+    assert together == alone
+    assert emailed_alone == {("UPDATE", "tickets_message"): 1,
+                             ("INSERT", "tickets_mailreference"): 1,
+                             ("UPDATE", "notifications_notification"): 2}
+    assert emailed_together == Counter({w: 10 * n for w, n in emailed_alone.items()})
 
 
 def test_a_worker_runs_the_fan_out_jobs_ready_as_one(agent, requester, manager, dev_team):
