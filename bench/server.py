@@ -247,18 +247,12 @@ def _terminate(proc: "subprocess.Popen[bytes]") -> None:
 
 def queued_jobs(*, running: bool = False) -> int:
     """Jobs still waiting for a worker (what the worker did not keep up with); `running`:
-    and those a worker is running now (claims older than the product's ABANDONED_AFTER were
-    left by a killed worker)."""
-    from django.db.models import Q
-    from django.utils import timezone
+    and those a worker is running now (a killed worker's claims are queued again once its
+    lease runs out, OPSDESK_JOB_LEASE_SECONDS)."""
     from django_tasks_db.models import DBTaskResult
 
-    from opsdesk.core.jobs import ABANDONED_AFTER
-
-    waiting = Q(status="READY")
-    if running:
-        waiting |= Q(status="RUNNING", started_at__gte=timezone.now() - ABANDONED_AFTER)
-    return DBTaskResult.objects.filter(waiting).count()
+    statuses = ["READY", "RUNNING"] if running else ["READY"]
+    return DBTaskResult.objects.filter(status__in=statuses).count()
 
 
 def drain_queue(*, timeout: float) -> float:

@@ -5,7 +5,7 @@ Each job must be safe to run in several workers at once (they claim rows with SK
 
 from opsdesk.automation.scheduled import run_scheduled_rules
 from opsdesk.communications.tasks import requeue_stranded_replies
-from opsdesk.core.jobs import prune_finished_jobs, requeue_abandoned_jobs
+from opsdesk.core.jobs import prune_finished_jobs
 from opsdesk.core.scheduler import PeriodicJob
 from opsdesk.duplicates.services import refresh_frequencies
 from opsdesk.inbound.imap import poll_mailboxes
@@ -19,6 +19,5 @@ PERIODIC_JOBS = (
     PeriodicJob("duplicate term counts", 300, refresh_frequencies),
     PeriodicJob("stranded replies", 300, requeue_stranded_replies),
     PeriodicJob("stranded notifications", 300, requeue_stranded_notices),
-    PeriodicJob("abandoned jobs queued again", 300, requeue_abandoned_jobs),
     PeriodicJob("finished jobs pruned", 3600, prune_finished_jobs),
 )

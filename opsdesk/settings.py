@@ -218,6 +218,13 @@ OPSDESK_AUTO_NOTIFY = env_bool("OPSDESK_AUTO_NOTIFY", True)
 # A worker waits this many seconds after a new ticket's fan-out job was queued, so that
 # the jobs of the tickets created right after it are run with it (core/jobs.py).
 OPSDESK_JOIN_LINGER = float(env("OPSDESK_JOIN_LINGER", "0.25"))
+# Every worker writes its heartbeat this often; a job its worker claimed is queued again for
+# any worker once that worker has not been seen for the lease (killed, or cut off from the
+# database), so within about lease + heartbeat seconds (core/leases.py). /healthz is
+# "degraded" when no worker has been seen for OPSDESK_WORKER_SEEN_SECONDS.
+OPSDESK_WORKER_HEARTBEAT_SECONDS = float(env("OPSDESK_WORKER_HEARTBEAT_SECONDS", "5"))
+OPSDESK_JOB_LEASE_SECONDS = float(env("OPSDESK_JOB_LEASE_SECONDS", "20"))
+OPSDESK_WORKER_SEEN_SECONDS = float(env("OPSDESK_WORKER_SEEN_SECONDS", "120"))
 
 # SLA policies, CoS rules and templates are kept per process this many seconds; a change
 # made in another process (the admin, the API) reaches this one within that time.

@@ -16,7 +16,6 @@ from opsdesk.core.jobs import (
     delivering_together,
     handed_over,
     joinable,
-    rerunnable,
 )
 from opsdesk.core.stranded import requeue_stranded
 from opsdesk.tickets.models import DeliveryStatus, Message, MessageKind
@@ -96,10 +95,6 @@ def send_escalation_email(escalation_id: int) -> str:
     if escalation.mail_references.filter(outgoing=True).exists():
         return "sent already"  # by an earlier run of this job, its worker killed after
     return "sent" if email_escalation(escalation) else "sent already"
-
-
-# A worker killed while sending it leaves the job claimed: readied again, it sends once.
-rerunnable(send_escalation_email)
 
 
 def requeue_stranded_replies() -> int:

@@ -1,9 +1,8 @@
-"""The worker's job loop: a queued job is picked up as soon as it is committed.
+"""The worker's job loop: a queued job is picked up as soon as it is committed (see
+core.wakeup), and the jobs of one task ready together may be run as one (`joinable`).
 
-On PostgreSQL every enqueued job sends `NOTIFY opsdesk_jobs` (delivered when its transaction
-commits) and an idle worker waits on `LISTEN opsdesk_jobs`, up to its polling interval; so
-an automatic answer or an email leaves at once instead of at the worker's next look. On
-SQLite, and whenever the listening connection is lost, the worker polls every interval.
+The jobs the loop claims are leased to it by its heartbeat, a thread of `opsdesk worker`
+(core.leases); the job-joining below knows nothing of it.
 """
 
 import logging
@@ -16,28 +15,26 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-import psycopg
 from django.conf import settings
 from django.core.management import call_command
 from django.db import (
     DatabaseError,
     OperationalError,
     close_old_connections,
-    connections,
     transaction,
 )
 from django.db.models import Model
 from django.utils import timezone
-from django_tasks.base import Task, TaskResultStatus
+from django_tasks.base import Task
 from django_tasks.signals import task_enqueued
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from .mail import one_session
+from .wakeup import JobSignal, wake_workers
 
 logger = logging.getLogger("opsdesk.worker")
-CHANNEL = "opsdesk_jobs"
 _in_job: ContextVar[bool] = ContextVar("opsdesk_in_job", default=False)
 _handed_over: ContextVar[Model | None] = ContextVar("opsdesk_job_object", default=None)
 M = TypeVar("M", bound=Model)
@@ -71,15 +68,6 @@ def joinable(joining: Joining) -> None:
     _joinable[joining.task.module_path] = joining
 
 
-_rerunnable: set[str] = set()
-
-
-def rerunnable(task: Task[Any, Any]) -> None:
-    """Let the sweep ready again a job of `task` that a killed worker left claimed (the
-    task must find and finish what its first run started, doing nothing twice)."""
-    _rerunnable.add(task.module_path)
-
-
 def linger_left(job: DBTaskResult) -> float:
     """Seconds a worker waits before running a joinable job queued less than
     OPSDESK_JOIN_LINGER ago, so that the jobs queued right after it (the next requests'
@@ -111,12 +99,8 @@ def _run_joined(joining: Joining, jobs: list[DBTaskResult],
 
 def announce_job(sender: Any, task_result: Any, **kwargs: Any) -> None:
     """Wake the idle workers (PostgreSQL); the job is theirs once its transaction commits."""
-    database = connections[DBTaskResult.objects.db]
-    if database.vendor != "postgresql":
-        return
     try:
-        with database.cursor() as cursor:
-            cursor.execute(f"NOTIFY {CHANNEL}")
+        wake_workers()
     except DatabaseError:  # the job is queued all the same: the next poll finds it
         logger.warning("could not wake the workers for job %s", task_result.id)
 
@@ -226,66 +210,8 @@ def prune_finished_jobs() -> None:
         sent_at__lt=timezone.now() - timedelta(days=2 * JOB_RESULTS_KEPT_DAYS)).delete()
 
 
-ABANDONED_AFTER = timedelta(minutes=15)  # a joined run of 50 jobs or a playbook takes < 1 min
-
-
-def requeue_abandoned_jobs() -> int:
-    """Jobs of a task safe to run again (joinable or rerunnable) claimed over
-    ABANDONED_AFTER ago and not finished: their worker was killed (a stop signal lets it
-    finish them); ready again for the next worker. Returns how many."""
-    with transaction.atomic():
-        abandoned = list(DBTaskResult.objects.running().filter(
-            task_path__in=[*_joinable, *_rerunnable],
-            started_at__lt=timezone.now() - ABANDONED_AFTER,
-        ).select_for_update(skip_locked=True).values_list("pk", flat=True))
-        DBTaskResult.objects.filter(pk__in=abandoned).update(
-            status=TaskResultStatus.READY, started_at=None)
-    for pk in abandoned:
-        logger.warning("job %s was abandoned by its worker; queued again", pk)
-    return len(abandoned)
-
-
 def connect() -> None:
     task_enqueued.connect(announce_job, dispatch_uid="opsdesk.core.announce_job")
-
-
-class JobSignal:
-    """Wait until a job is announced, or `timeout` seconds."""
-
-    def __init__(self) -> None:
-        self._listening: psycopg.Connection[Any] | None = None
-
-    def start(self) -> None:
-        """Listen from now on (so no job announced before the first wait is missed)."""
-        if connections["default"].vendor == "postgresql":
-            try:
-                self._listen()
-            except psycopg.Error:
-                logger.warning("cannot listen for jobs; polling instead")
-
-    def wait(self, timeout: float) -> None:
-        if connections["default"].vendor != "postgresql":
-            time.sleep(timeout)
-            return
-        try:
-            listening = self._listening or self._listen()
-            for _ in listening.notifies(timeout=timeout, stop_after=1):
-                pass
-        except psycopg.Error:
-            logger.warning("listening for jobs failed; polling every %s s", timeout)
-            self.close()
-            time.sleep(timeout)
-
-    def _listen(self) -> "psycopg.Connection[Any]":
-        params = connections["default"].get_connection_params()
-        self._listening = psycopg.connect(**params, autocommit=True)
-        self._listening.execute(f"LISTEN {CHANNEL}")
-        return self._listening
-
-    def close(self) -> None:
-        if self._listening is not None:
-            self._listening.close()
-            self._listening = None
 
 
 class WakingWorker(Worker):
@@ -380,3 +306,4 @@ class WakingWorker(Worker):
             if job is not None:
                 job.claim(self.worker_id)
         return job
+

@@ -1,4 +1,4 @@
-"""Cross-cutting records: idempotency keys, emails recorded as sent."""
+"""Cross-cutting records: idempotency keys, workers' heartbeats, emails recorded as sent."""
 
 from django.db import models
 from django.utils import timezone
@@ -25,6 +25,27 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class WorkerHeartbeat(models.Model):
+    """An `opsdesk worker` process, seen alive at `last_seen_at` (it writes this every few
+    seconds). The jobs a worker has claimed are leased to it while this is fresh; once it is
+    older than OPSDESK_JOB_LEASE_SECONDS, or the worker stopped, any worker queues them again
+    (core/leases.py)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True,
+                                      help_text="Stopped by a signal after its jobs finished.")
+
+    class Meta:
+        indexes = [models.Index(fields=["last_seen_at"], name="worker_heartbeat_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.host}, pid {self.pid})"
 
 
 class SentEmail(models.Model):

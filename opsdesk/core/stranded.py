@@ -11,12 +11,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
-
-from .jobs import ABANDONED_AFTER
 
 STRANDED_AFTER = timedelta(minutes=10)
 SWEEP_LIMIT = 200
@@ -26,8 +24,8 @@ def requeue_stranded(*, untried: QuerySet[Model], task: Task[Any, Any], id_argum
                      older_than: timedelta = STRANDED_AFTER) -> int:
     """Queue `task` (taking the row's id as `id_argument`) for each of the `untried` rows
     created more than `older_than` ago that no queued or running job will deliver (a job
-    claimed over ABANDONED_AFTER ago was abandoned by its worker); returns how many were
-    queued."""
+    whose worker died is queued again when its lease runs out, core.leases); returns how
+    many were queued."""
     with transaction.atomic():
         # Locked, and the jobs queued in this transaction: a sweep running at the same
         # time in another worker skips these rows, and later sweeps see their jobs.
@@ -36,11 +34,9 @@ def requeue_stranded(*, untried: QuerySet[Model], task: Task[Any, Any], id_argum
                      .values_list("pk", flat=True)[:SWEEP_LIMIT])
         if not stale:
             return 0
-        # A job claimed by a worker killed since (claimed long ago) delivers nothing.
-        claimed_lately = Q(status=TaskResultStatus.RUNNING,
-                           started_at__gte=timezone.now() - ABANDONED_AFTER)
         waiting = set(DBTaskResult.objects.filter(
-            Q(status=TaskResultStatus.READY) | claimed_lately, task_path=task.module_path,
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            task_path=task.module_path,
             **{f"args_kwargs__kwargs__{id_argument}__in": stale},
         ).values_list(f"args_kwargs__kwargs__{id_argument}", flat=True))
         stranded = [pk for pk in stale if pk not in waiting]

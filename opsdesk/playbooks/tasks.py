@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 from django_tasks import TaskContext, task
 
 from opsdesk.core.errors import Conflict
-from opsdesk.core.jobs import rerunnable
 from opsdesk.tickets.models import Ticket
 
 from .runner import KIND, retry_run, retryable, run_playbook
@@ -53,7 +52,3 @@ def _cut_short(run: "AutomationRun") -> "AutomationRun":
         outcome=RunOutcome.FAILED, error="The worker running it stopped during the attempt.")
     run.refresh_from_db()
     return run
-
-
-# A worker killed during the run leaves the job claimed: it is readied again and retries.
-rerunnable(run_playbook_task)

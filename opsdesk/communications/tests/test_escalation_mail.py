@@ -50,8 +50,8 @@ def test_an_escalation_email_a_killed_worker_left_claimed_is_sent_once_later(
         agent, requester, dev_team, smtp, run_tasks, django_capture_on_commit_callbacks):
     from django_tasks_db.models import DBTaskResult
 
-    from opsdesk.core.jobs import requeue_abandoned_jobs
-    from opsdesk.core.tests.jobs_support import claimed_minutes_ago
+    from opsdesk.core.leases import requeue_abandoned_jobs
+    from opsdesk.core.tests.jobs_support import claimed_by_worker
 
     dev_team.email = "dev-team@dev.example.edu.vn"
     dev_team.save()
@@ -60,7 +60,7 @@ def test_an_escalation_email_a_killed_worker_left_claimed_is_sent_once_later(
     with django_capture_on_commit_callbacks(execute=True):
         escalation_workflow.escalate(ticket=ticket, actor=agent, team=dev_team, handoff=HANDOFF)
     job = DBTaskResult.objects.get(task_path__endswith="send_escalation_email")
-    claimed_minutes_ago(job.pk, 20)
+    claimed_by_worker(job.pk, alive=False)
 
     assert requeue_abandoned_jobs() == 1
     run_tasks()

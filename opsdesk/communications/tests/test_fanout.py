@@ -354,14 +354,14 @@ def test_while_a_fan_out_job_waits_for_others_to_join_the_jobs_of_other_tasks_ru
     assert DBTaskResult.objects.get(pk=fan_out.id).status == "SUCCESSFUL"
 
 
-def test_a_fan_out_job_its_worker_was_killed_running_is_queued_again_and_run(
-        agent, requester, settings):
-    """A worker killed (not told to stop) leaves the jobs it claimed running for ever: the
-    sweep readies a fan-out job claimed over 15 minutes ago again (a fan-out tells no one
-    twice), not a recent one, nor the job of a task not safe to run again."""
+def test_a_job_whose_worker_was_killed_is_queued_again_and_run(agent, requester, settings):
+    """A worker killed (not told to stop) leaves the jobs it claimed running: once its lease
+    has run out, the sweep readies them again, whatever their task (a fan-out tells no one
+    twice), and leaves alone the jobs of a worker still alive."""
     from opsdesk.communications.tasks import fan_out_new_tickets, send_reply_email
-    from opsdesk.core.jobs import WakingWorker, requeue_abandoned_jobs
-    from opsdesk.core.tests.jobs_support import claimed_minutes_ago
+    from opsdesk.core.jobs import WakingWorker
+    from opsdesk.core.leases import requeue_abandoned_jobs
+    from opsdesk.core.tests.jobs_support import claimed_by_worker
 
     settings.OPSDESK_JOIN_LINGER = 0
     ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
@@ -369,14 +369,15 @@ def test_a_fan_out_job_its_worker_was_killed_running_is_queued_again_and_run(
     killed = fan_out_new_tickets.enqueue(ticket_ids=[ticket.pk], actor_id=agent.pk)
     busy = fan_out_new_tickets.enqueue(ticket_ids=[987654], actor_id=agent.pk)
     other_task = send_reply_email.enqueue(message_id=987654)
-    for job, minutes in ((killed, 20), (busy, 5), (other_task, 20)):
-        claimed_minutes_ago(job.id, minutes)
+    for job, alive in ((killed, False), (busy, True), (other_task, False)):
+        claimed_by_worker(job.id, alive=alive)
 
-    assert requeue_abandoned_jobs() == 1
+    assert requeue_abandoned_jobs() == 2
     status = {str(row.pk): row.status for row in DBTaskResult.objects.all()}
     assert [status[j.id] for j in (killed, busy, other_task)] == ["READY", "RUNNING",
-                                                                   "RUNNING"]
+                                                                   "READY"]
     worker = WakingWorker(interval=1, worker_id="test")
+    worker.run_task(worker._claim())
     worker.run_task(worker._claim())
     assert DBTaskResult.objects.get(pk=killed.id).status == "SUCCESSFUL"
     assert Message.objects.filter(ticket=ticket, template="ack").count() == 1

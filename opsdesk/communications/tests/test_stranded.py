@@ -8,7 +8,8 @@ from django_tasks_db.models import DBTaskResult
 
 from opsdesk.communications.tasks import fan_out_new_tickets, requeue_stranded_replies
 from opsdesk.core.jobs import running_job
-from opsdesk.core.tests.jobs_support import claimed_minutes_ago
+from opsdesk.core.leases import requeue_abandoned_jobs
+from opsdesk.core.tests.jobs_support import claimed_by_worker
 from opsdesk.notifications.models import Channel, ChannelDelivery, Notification
 from opsdesk.notifications.tasks import requeue_stranded_notices
 from opsdesk.tickets.models import Message
@@ -50,10 +51,11 @@ def test_what_a_stopped_worker_left_untried_is_queued_again_and_sent_once(
     assert requeue_stranded_replies() == requeue_stranded_notices() == 0
 
 
-def test_a_reply_whose_job_a_killed_worker_left_claimed_is_queued_again(
+def test_a_reply_whose_job_a_killed_worker_left_claimed_is_sent_by_that_job_again(
         agent, requester, smtp, run_tasks):
-    """A job claimed and never finished (its worker killed) keeps the sweep off its email
-    for 15 minutes only: the email, never tried, is then queued again and sent."""
+    """A job claimed and never finished keeps the sweep off its email while its worker is
+    alive; the worker killed, the job is queued again when its lease runs out, sends the
+    email, and the sweep queues nothing more."""
     from opsdesk.communications.tasks import send_reply_email
 
     ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
@@ -61,11 +63,11 @@ def test_a_reply_whose_job_a_killed_worker_left_claimed_is_queued_again(
     reply = message_workflow.add_message(ticket=ticket, actor=agent, kind="reply", body="On it.")
     DBTaskResult.objects.all().delete()  # as if its job had been claimed, then lost
     claimed = send_reply_email.enqueue(message_id=reply.pk)
-    claimed_minutes_ago(claimed.id, 5)
+    claimed_by_worker(claimed.id, alive=True)
     _older(11)
-    assert requeue_stranded_replies() == 0  # its job may still be sending it
-    claimed_minutes_ago(claimed.id, 16)
-    assert requeue_stranded_replies() == 1
+    assert requeue_abandoned_jobs() == 0 and requeue_stranded_replies() == 0
+    claimed_by_worker(claimed.id, alive=False)
+    assert requeue_abandoned_jobs() == 1 and requeue_stranded_replies() == 0
     run_tasks()
 
     reply.refresh_from_db()

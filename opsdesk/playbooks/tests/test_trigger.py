@@ -1,15 +1,12 @@
 """New login tickets get the playbook from the worker, queued once the ticket is committed."""
 
-from datetime import timedelta
-
 import pytest
 from django.core import mail
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from opsdesk.automation.models import AutomationRun, RunOutcome
-from opsdesk.core.jobs import requeue_abandoned_jobs
-from opsdesk.core.tests.jobs_support import claimed_minutes_ago
+from opsdesk.core.leases import requeue_abandoned_jobs
+from opsdesk.core.tests.jobs_support import claimed_by_worker
 from opsdesk.tickets.models import DeliveryStatus, MessageKind
 
 from .conftest import TICKETS, playbook_run, replies
@@ -103,9 +100,9 @@ def test_a_playbook_job_its_worker_was_killed_before_running_is_run_once_later(
     with django_capture_on_commit_callbacks(execute=True):
         ticket = scenario_ticket("101")
     job = DBTaskResult.objects.get(task_path__endswith="run_playbook_task")
-    claimed_minutes_ago(job.pk, 5)
-    assert requeue_abandoned_jobs() == 0  # it may still be running
-    claimed_minutes_ago(job.pk, 20)
+    claimed_by_worker(job.pk, alive=True)
+    assert requeue_abandoned_jobs() == 0  # its worker is running it
+    claimed_by_worker(job.pk, alive=False)
 
     assert requeue_abandoned_jobs() == 1
     with django_capture_on_commit_callbacks(execute=True):
@@ -121,8 +118,9 @@ def test_a_playbook_run_cut_short_by_a_killed_worker_is_finished_under_the_same_
         scenario_ticket, connectors, lms_fake, run_tasks, monkeypatch,
         django_capture_on_commit_callbacks):
     """Killed after the LMS reactivated the account, before the ticket was updated: the job
-    readied again retries that run (attempt 2, the same key for the LMS), which finds the
-    reactivation done instead of deciding afresh, and answers the requester once."""
+    readied again when its lease runs out retries that run at once (attempt 2, the same key
+    for the LMS), which finds the reactivation done instead of deciding afresh, and answers
+    the requester once."""
     from opsdesk.workflows import tickets as ticket_workflow
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -139,11 +137,7 @@ def test_a_playbook_run_cut_short_by_a_killed_worker_is_finished_under_the_same_
     cut_short = playbook_run(ticket)
     assert cut_short.outcome == RunOutcome.RUNNING and replies(ticket) == []
     assert lms_fake.account(THU)["status"] == "active"
-    long_ago = timezone.now() - timedelta(minutes=20)
-    AutomationRun.objects.filter(pk=cut_short.pk).update(
-        started_at=long_ago, result={**cut_short.result, "attempt_started_at":
-                                     long_ago.isoformat()})
-    claimed_minutes_ago(job.pk, 20)
+    claimed_by_worker(job.pk, alive=False)
     monkeypatch.setattr(ticket_workflow, "change_stage", real)
 
     assert requeue_abandoned_jobs() == 1

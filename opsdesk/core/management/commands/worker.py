@@ -1,4 +1,5 @@
-"""`opsdesk worker`: background jobs (the task queue) and periodic jobs (SLA timers, …)."""
+"""`opsdesk worker`: background jobs (the task queue), the heartbeat that leases them to this
+worker, and periodic jobs (SLA timers, …)."""
 
 import threading
 from typing import Any, TextIO, cast
@@ -9,6 +10,7 @@ from django_tasks_db.management.commands.db_worker import Command as QueueWorker
 
 from opsdesk.core import scheduler
 from opsdesk.core.jobs import WakingWorker
+from opsdesk.core.leases import Heartbeat
 
 
 class Command(BaseCommand):
@@ -36,6 +38,8 @@ class Command(BaseCommand):
             self.stdout.write(f"opsdesk worker: task queue and periodic jobs ({names})")
         QueueWorkerCommand(stdout=cast(TextIO, self.stdout)).configure_logging(options["verbosity"])
         worker = WakingWorker(interval=options["interval"], worker_id=get_random_string(32))
+        heartbeat = Heartbeat(worker.worker_id)  # the lease of the jobs it claims
+        heartbeat.start()
         worker.configure_signals()
         try:
             worker.run()
@@ -43,3 +47,4 @@ class Command(BaseCommand):
             stop.set()
             if timers.is_alive():
                 timers.join(timeout=5)
+            heartbeat.stop()
