@@ -128,6 +128,11 @@ elif env_bool("OPSDESK_DB_SERVER_BINDING", True):
     # prepared once (psycopg, from the fifth use; Django leaves it off for the poolers
     # that cannot keep them): off behind a transaction-pooling PgBouncer.
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that cannot be reached fails a connection attempt after this many seconds
+    # (libpq waits for ever by default), so the worker can say so, back off and try again.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        env("OPSDESK_DB_CONNECT_TIMEOUT", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,8 +1,9 @@
 """The worker's job loop: a queued job is picked up as soon as it is committed (see
 core.wakeup), and the jobs of one task ready together may be run as one (`joinable`).
 
-The jobs the loop claims are leased to it by its heartbeat, a thread of `opsdesk worker`
-(core.leases); the job-joining below knows nothing of it.
+The loop lives through database outages (core.outage); the jobs it claims are leased to it
+by its heartbeat, a thread of `opsdesk worker` (core.leases), and the job-joining below
+knows nothing of either.
 """
 
 import logging
@@ -25,13 +26,15 @@ from django.db import (
 )
 from django.db.models import Model
 from django.utils import timezone
-from django_tasks.base import Task
+from django.utils.module_loading import import_string
+from django_tasks.base import Task, TaskResultStatus
 from django_tasks.signals import task_enqueued
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from .mail import one_session
+from .outage import BACKOFF_CAP, DATABASE_ERRORS, Outage
 from .wakeup import JobSignal, wake_workers
 
 logger = logging.getLogger("opsdesk.worker")
@@ -214,27 +217,71 @@ def connect() -> None:
     task_enqueued.connect(announce_job, dispatch_uid="opsdesk.core.announce_job")
 
 
+# A job whose run failed because the database went away is queued again, at most this many
+# times, after the back-off of its run's number (the database answered when it was marked).
+RUNS_CUT_OFF_AT_MOST = 5
+
+
 class WakingWorker(Worker):
-    """The task queue's worker (every queue), waiting for announced jobs when idle."""
+    """The task queue's worker (every queue), waiting for announced jobs when idle. It lives
+    through database outages (core.outage): says so once, backs off, carries on; only a
+    signal stops it."""
 
     def __init__(self, *, interval: float, worker_id: str) -> None:
         super().__init__(queue_names=["*"], interval=interval, batch=False,
                          backend_name="default", startup_delay=False, max_tasks=None,
                          worker_id=worker_id, excluded_queue_names=[])
         self.signal = JobSignal()
+        self.outage = Outage("job loop")
 
     def run(self) -> None:
         self.signal.start()
         try:
             while self.running:
-                close_old_connections()
-                job = self._claim()
-                if job is not None:
-                    self.run_task(job)
-                elif self.running:
-                    self.signal.wait(self.interval)
+                try:
+                    self._run_next()
+                except DATABASE_ERRORS as exc:
+                    pause = self.outage.failed(exc)
+                    self.signal.close()
+                    if self.running:
+                        time.sleep(pause)  # a stop signal ends the worker here at once
         finally:
             self.signal.close()
+
+    def _run_next(self) -> None:
+        """Run a ready job, or wait for one to be announced."""
+        close_old_connections()
+        if self.outage.ongoing:
+            self._requeue_own_jobs()
+        job = self._claim()
+        self.outage.recovered()
+        if job is not None:
+            self.run_task(job)
+        elif self.running:
+            self.signal.wait(self.interval)
+
+    def _requeue_own_jobs(self) -> None:
+        """Ready again the jobs this worker claimed and could not mark finished, the
+        database gone (it runs none now; every task is safe to run again)."""
+        for pk, worker_ids in DBTaskResult.objects.running().values_list("pk", "worker_ids"):
+            if worker_ids and worker_ids[-1] == self.worker_id:
+                DBTaskResult.objects.filter(pk=pk, status=TaskResultStatus.RUNNING).update(
+                    status=TaskResultStatus.READY, started_at=None)
+                logger.warning("job %s was cut off from the database; queued again", pk)
+
+    def _run_one(self, job: DBTaskResult) -> None:
+        """Run a job alone (the task queue's way); if it failed only because the database
+        went away, queue it again after a back-off."""
+        super().run_task(job)
+        runs = len(job.worker_ids)
+        if job.status == TaskResultStatus.FAILED and runs < RUNS_CUT_OFF_AT_MOST \
+                and _cut_off(job.exception_class_path):
+            delay = timedelta(seconds=min(BACKOFF_CAP, 2.0 ** runs))
+            DBTaskResult.objects.filter(pk=job.pk, status=TaskResultStatus.FAILED).update(
+                status=TaskResultStatus.READY, run_after=timezone.now() + delay,
+                finished_at=None)
+            logger.warning("job %s failed as the database went away; queued again in %s s",
+                           job.pk, delay.total_seconds())
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         # Running from the claim: a stop signal now lets the claimed jobs finish (the
@@ -248,7 +295,7 @@ class WakingWorker(Worker):
                 others = self._claim_joining(db_task_result, joining) \
                     if joining and self.running else []  # told to stop: claim no more
                 if not others:
-                    super().run_task(db_task_result)
+                    self._run_one(db_task_result)
                     return
                 assert joining is not None
                 _run_joined(joining, [db_task_result, *others], alone=self._run_alone)
@@ -256,7 +303,7 @@ class WakingWorker(Worker):
             self.running_task = False
 
     def _run_alone(self, job: DBTaskResult) -> None:
-        super().run_task(job)
+        self._run_one(job)
         self.running_task = True  # still within the run that claimed it
 
     def _linger(self, job: DBTaskResult) -> None:
@@ -307,3 +354,11 @@ class WakingWorker(Worker):
                 job.claim(self.worker_id)
         return job
 
+
+def _cut_off(exception_class_path: str) -> bool:
+    """Whether a job's failure was the database's going away (not the job's fault)."""
+    try:
+        raised = import_string(exception_class_path)
+    except ImportError:
+        return False
+    return isinstance(raised, type) and issubclass(raised, DATABASE_ERRORS)

@@ -8,6 +8,7 @@ SQLite, and whenever the listening connection is lost, the worker polls every in
 
 import logging
 import time
+from contextlib import suppress
 from typing import Any
 
 import psycopg
@@ -28,18 +29,20 @@ def wake_workers() -> None:
 
 
 class JobSignal:
-    """Wait until a job is announced, or `timeout` seconds."""
+    """Wait until a job is announced, or `timeout` seconds; a lost listening connection is
+    said once and opened again at the next wait (polling meanwhile)."""
 
     def __init__(self) -> None:
         self._listening: psycopg.Connection[Any] | None = None
+        self._lost = False
 
     def start(self) -> None:
         """Listen from now on (so no job announced before the first wait is missed)."""
         if connections["default"].vendor == "postgresql":
             try:
                 self._listen()
-            except psycopg.Error:
-                logger.warning("cannot listen for jobs; polling instead")
+            except psycopg.Error as exc:
+                self._failed(exc)
 
     def wait(self, timeout: float) -> None:
         if connections["default"].vendor != "postgresql":
@@ -49,18 +52,28 @@ class JobSignal:
             listening = self._listening or self._listen()
             for _ in listening.notifies(timeout=timeout, stop_after=1):
                 pass
-        except psycopg.Error:
-            logger.warning("listening for jobs failed; polling every %s s", timeout)
-            self.close()
-            time.sleep(timeout)
+        except psycopg.Error as exc:  # the database may be gone: the loop finds out at once
+            self._failed(exc)
+            time.sleep(min(timeout, 1.0))
 
     def _listen(self) -> "psycopg.Connection[Any]":
         params = connections["default"].get_connection_params()
         self._listening = psycopg.connect(**params, autocommit=True)
         self._listening.execute(f"LISTEN {CHANNEL}")
+        if self._lost:
+            logger.warning("listening for jobs again")
+            self._lost = False
         return self._listening
 
+    def _failed(self, exc: psycopg.Error) -> None:
+        if not self._lost:
+            logger.warning("cannot listen for jobs (%s); polling the queue meanwhile",
+                           type(exc).__name__)
+            self._lost = True
+        self.close()
+
     def close(self) -> None:
-        if self._listening is not None:
-            self._listening.close()
-            self._listening = None
+        listening, self._listening = self._listening, None
+        if listening is not None:
+            with suppress(psycopg.Error):
+                listening.close()

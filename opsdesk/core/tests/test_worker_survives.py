@@ -1,23 +1,31 @@
 """Real `opsdesk worker` processes against PostgreSQL: one killed with SIGKILL in the middle
 of a batch of fan-outs, whose jobs another worker finishes once their lease runs out (each
-requester acknowledged exactly once, within 60 s of the kill)."""
+requester acknowledged exactly once, within 60 s of the kill); and one cut off from the
+database for 10 s, which carries on and runs what was queued meanwhile."""
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import suppress
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from opsdesk.communications.tasks import send_reply_email
+from opsdesk.core.models import WorkerHeartbeat
 from opsdesk.sla.models import SlaClock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
@@ -68,18 +76,18 @@ def _until(condition: Callable[[], bool], seconds: float, every: float = 0.1) ->
     return condition()
 
 
-def _database_url() -> str:
+def _database_url(port: int | None = None) -> str:
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@127.0.0.1:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"postgres://{auth}@127.0.0.1:{port or db['PORT'] or 5432}/{db['NAME']}"
 
 
 class Worker:
     """An `opsdesk worker` process writing its log to a file."""
 
-    def __init__(self, log: Path, *, smtp_port: int) -> None:
+    def __init__(self, log: Path, *, smtp_port: int, database_port: int | None = None) -> None:
         self.log = log
-        env = {**os.environ, "DATABASE_URL": _database_url(),
+        env = {**os.environ, "DATABASE_URL": _database_url(database_port),
                "DJANGO_SETTINGS_MODULE": "opsdesk.settings", "OPSDESK_DEBUG": "0",
                "OPSDESK_SMTP_HOST": "127.0.0.1", "OPSDESK_SMTP_PORT": str(smtp_port),
                "OPSDESK_SMTP_STARTTLS": "0", "OPSDESK_AUTO_NOTIFY": "1"}
@@ -153,3 +161,115 @@ def test_a_worker_killed_during_a_batch_of_fan_outs_leaves_another_to_acknowledg
     acks = SlaClock.objects.filter(ticket__in=ids, target="ack")
     assert sorted(acks.values_list("status", flat=True)) == ["met"] * TICKETS
     assert "lease of worker" in second.output()
+
+
+class DatabaseProxy:
+    """A TCP proxy on 127.0.0.1 in front of PostgreSQL that the test cuts (every connection
+    dropped, new ones refused) and restores."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.port = _free_port()
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._serving = threading.Event()
+
+    def restore(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port))
+        listener.settimeout(0.05)
+        self._serving.set()
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        self._serving.clear()
+        with self._lock:
+            for sock in self._open:
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            self._open.clear()
+        time.sleep(0.1)  # the listener is closed by its thread
+
+    def _accept(self, listener: socket.socket) -> None:
+        with listener:
+            while self._serving.is_set():
+                try:
+                    client, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                upstream = socket.create_connection(self.upstream)
+                with self._lock:
+                    self._open |= {client, upstream}
+                for source, target in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pump, args=(source, target),
+                                     daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def _listening_since(moment) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND query = 'LISTEN opsdesk_jobs' AND backend_start > %s", [moment])
+        return bool(cursor.fetchone()[0])
+
+
+def _seen_since(moment) -> bool:
+    return WorkerHeartbeat.objects.filter(last_seen_at__gt=moment, stopped_at=None).exists()
+
+
+def test_a_worker_cut_off_the_database_for_10_s_carries_on_and_runs_what_was_queued(
+        api, agent, settings, mailbox, tmp_path):
+    box, smtp_port = mailbox
+    settings.OPSDESK_AUTO_NOTIFY = True
+    db = connection.settings_dict
+    proxy = DatabaseProxy((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
+    proxy.restore()
+    started = timezone.now() - timedelta(seconds=1)
+    worker = Worker(tmp_path / "worker.log", smtp_port=smtp_port, database_port=proxy.port)
+    try:
+        assert _until(lambda: _listening_since(started) and _seen_since(started), 30), \
+            worker.output()
+        before = send_reply_email.enqueue(message_id=987654)  # no such reply: "skipped"
+        assert _until(lambda: DBTaskResult.objects.get(pk=before.id).status == "SUCCESSFUL",
+                      10), worker.output()
+
+        proxy.cut()
+        time.sleep(2)  # it has found out by now (its heartbeat, at least)
+        meanwhile = [_expedite_ticket(api, agent, 0),  # the fan-out job ACKs student0
+                     send_reply_email.enqueue(message_id=987655).id]
+        time.sleep(8)
+        assert worker.process.poll() is None, worker.output()
+        restored = timezone.now()
+        proxy.restore()
+
+        assert _until(lambda: box.count("student0@campus.example.edu.vn") == 1, 45), \
+            worker.output()
+        assert _until(lambda: not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists(),
+                      15), worker.output()
+        assert _until(lambda: _seen_since(restored) and _listening_since(restored), 15), \
+            worker.output()
+        assert worker.process.poll() is None
+        through_the_outage = worker.output()
+
+        proxy.cut()  # a stop signal during an outage still stops it at once
+        time.sleep(3)
+        worker.process.send_signal(signal.SIGTERM)
+        exit_code = worker.process.wait(timeout=15)
+    finally:
+        worker.stop()
+        proxy.cut()
+    assert exit_code == 0, worker.output()
+    assert len(meanwhile) == 2
+    for loop in ("job loop", "heartbeat", "periodic jobs"):  # each said the outage once
+        for said in ("the database cannot be reached", "the database answers again"):
+            assert through_the_outage.count(f"{loop}: {said}") == 1, through_the_outage
