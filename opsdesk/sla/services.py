@@ -1,9 +1,7 @@
 """SLA clocks: start them, meet them, pause and resume them, re-time them, fire them."""
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
 
@@ -56,70 +54,23 @@ CLOCK_FIELDS = ("policy", "status", "started_at", "due_at", "warn_at", "warned_a
                 "breached_at", "paused_at", "remaining_seconds")
 
 
-class _Writes:
-    """The clocks a step reads (locked), starts and changes, and its SLA events: stored
-    together when it ends — one insert of the clocks started, one update for each set of
-    fields changed (the clocks met, say), one insert of events, however many tickets it
-    touched."""
-
-    def __init__(self) -> None:
-        self.as_read: dict[int, dict[str, Any]] = {}
-        self.started: list[SlaClock] = []
-        self.changed: dict[int, SlaClock] = {}
-        self.events: list[SlaEvent] = []
-
-    def lock_clocks(self, tickets: Sequence[Ticket]) -> dict[int, dict[str, SlaClock]]:
-        """Each ticket's clocks by target, locked in one read; an enabled policy is the
-        configured copy, its working hours (holidays included) worked out already."""
-        policies = {policy.pk: policy for policy in enabled_policies()}
-        by_pk = {ticket.pk: ticket for ticket in tickets}
-        clocks: dict[int, dict[str, SlaClock]] = {}
-        for clock in SlaClock.objects.select_for_update(of=("self",), no_key=True).filter(
-                ticket__in=list(by_pk)).order_by("pk"):
-            self.as_read[clock.pk] = _values(clock)
-            if clock.policy_id in policies:
-                clock.policy = policies[clock.policy_id]
-            clock.ticket = by_pk[clock.ticket_id]
-            clocks.setdefault(clock.ticket_id, {})[clock.target] = clock
-        return clocks
-
-    def start(self, clock: SlaClock) -> None:
-        self.started.append(clock)
-
-    def save(self, clock: SlaClock) -> None:
-        if clock.pk is not None:  # a clock started in this step is inserted as it ends up
-            self.changed[clock.pk] = clock
-
-    def event(self, clock: SlaClock, kind: str, at: datetime, note: str = "") -> None:
-        self.events.append(_event(clock, kind, at, note))
-
-    def store(self) -> None:
-        SlaClock.objects.bulk_create(self.started)
-        by_fields: dict[tuple[str, ...], list[SlaClock]] = {}
-        for pk, clock in self.changed.items():
-            now, before = _values(clock), self.as_read.get(pk, {})
-            fields = tuple(name for name in CLOCK_FIELDS if name not in before
-                           or now[name] != before[name])
-            if fields:
-                by_fields.setdefault(fields, []).append(clock)
-        for fields, clocks in by_fields.items():
-            if len(clocks) == 1:  # cheaper than bulk_update's CASE for one row
-                clocks[0].save(update_fields=fields)
-            else:
-                SlaClock.objects.bulk_update(clocks, fields)
-        SlaEvent.objects.bulk_create(self.events)
+def _lock_clocks(tickets: Sequence[Ticket]) -> dict[int, dict[str, SlaClock]]:
+    """Each ticket's clocks by target, locked in one read; an enabled policy is the
+    configured copy, its working hours (holidays included) worked out already."""
+    policies = {policy.pk: policy for policy in enabled_policies()}
+    by_pk = {ticket.pk: ticket for ticket in tickets}
+    clocks: dict[int, dict[str, SlaClock]] = {}
+    for clock in SlaClock.objects.select_for_update(of=("self",), no_key=True).filter(
+            ticket__in=list(by_pk)).order_by("pk"):
+        if clock.policy_id in policies:
+            clock.policy = policies[clock.policy_id]
+        clock.ticket = by_pk[clock.ticket_id]
+        clocks.setdefault(clock.ticket_id, {})[clock.target] = clock
+    return clocks
 
 
-def _values(clock: SlaClock) -> dict[str, Any]:
-    return {field.name: getattr(clock, field.attname) for field in SlaClock._meta.concrete_fields
-            if field.name in CLOCK_FIELDS}
-
-
-@contextmanager
-def _writing() -> Iterator[_Writes]:
-    writes = _Writes()
-    yield writes
-    writes.store()
+def _save(clock: SlaClock) -> None:
+    clock.save(update_fields=CLOCK_FIELDS)
 
 
 def _due(policy: SlaPolicy, hours: WorkingHours, target: str, start: datetime,
@@ -144,14 +95,14 @@ def _new_clock(ticket: Ticket, policy: SlaPolicy, target: str,
                     warn_at=_warn_at(policy, hours, start, due))
 
 
-def _start(writes: _Writes, ticket: Ticket, policy: SlaPolicy, target: str,
+def _start(ticket: Ticket, policy: SlaPolicy, target: str,
            start: datetime, now: datetime) -> SlaClock | None:
     """Start a clock from `start`, recorded `now`."""
     clock = _new_clock(ticket, policy, target, start)
     if clock is None:
         return None
-    writes.start(clock)
-    writes.event(clock, SlaEventKind.STARTED, now)
+    clock.save()
+    record_clock_event(clock, SlaEventKind.STARTED, now)
     return clock
 
 
@@ -172,28 +123,28 @@ def _judge(clock: SlaClock, at: datetime) -> str:
     return SlaEventKind.BREACHED if late else SlaEventKind.MET
 
 
-def _finish(writes: _Writes, clock: SlaClock, at: datetime) -> None:
+def _finish(clock: SlaClock, at: datetime) -> None:
     kind = _judge(clock, at)
-    writes.save(clock)
-    writes.event(clock, kind, at)
+    _save(clock)
+    record_clock_event(clock, kind, at)
 
 
-def _satisfied_late(writes: _Writes, clock: SlaClock, at: datetime) -> None:
+def _satisfied_late(clock: SlaClock, at: datetime) -> None:
     """Note when a clock already breached (by the timers) was finally satisfied."""
     if clock.status == ClockStatus.BREACHED and clock.met_at is None:
         clock.met_at = at
-        writes.save(clock)
+        _save(clock)
 
 
-def _cancel(writes: _Writes, clock: SlaClock, at: datetime, note: str) -> None:
+def _cancel(clock: SlaClock, at: datetime, note: str) -> None:
     clock.status = ClockStatus.CANCELLED
-    writes.save(clock)
-    writes.event(clock, SlaEventKind.CANCELLED, at, note)
+    _save(clock)
+    record_clock_event(clock, SlaEventKind.CANCELLED, at, note)
 
 
-def _clocks(writes: _Writes, ticket: Ticket) -> dict[str, SlaClock]:
-    """The ticket's clocks by target, locked (see _Writes.lock_clocks)."""
-    return writes.lock_clocks([ticket]).get(ticket.pk, {})
+def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
+    """The ticket's clocks by target, locked."""
+    return _lock_clocks([ticket]).get(ticket.pk, {})
 
 
 def start_clocks(*, tickets: Sequence[tuple[Ticket, Iterable[str] | None]],
@@ -201,43 +152,43 @@ def start_clocks(*, tickets: Sequence[tuple[Ticket, Iterable[str] | None]],
     """Start, `at`, the clocks each new ticket's policy sets (its tags given, or read); intake
     is met at creation. Two inserts for all the tickets, which keep their clocks in memory."""
     clocks: list[SlaClock] = []
-    with _writing() as writes:
-        for ticket, tags in tickets:
-            policy = policy_for(ticket, tags)
-            own = [] if policy is None else [
-                c for c in (_new_clock(ticket, policy, t, ticket.received_at)
-                            for t in (Target.INTAKE, Target.ACK, Target.RESOLVE)) if c]
-            remember_related(ticket, "sla_clocks", own)
-            for clock in own:
-                writes.start(clock)
-                writes.event(clock, SlaEventKind.STARTED, at)
-            intake = next((c for c in own if c.target == Target.INTAKE), None)
-            if intake is not None:
-                writes.event(intake, _judge(intake, ticket.created_at), ticket.created_at)
-            clocks += own
+    events: list[SlaEvent] = []
+    for ticket, tags in tickets:
+        policy = policy_for(ticket, tags)
+        own = [] if policy is None else [
+            c for c in (_new_clock(ticket, policy, t, ticket.received_at)
+                        for t in (Target.INTAKE, Target.ACK, Target.RESOLVE)) if c]
+        remember_related(ticket, "sla_clocks", own)
+        clocks += own
+        events += [_event(clock, SlaEventKind.STARTED, at) for clock in own]
+        intake = next((c for c in own if c.target == Target.INTAKE), None)
+        if intake is not None:
+            events.append(_event(intake, _judge(intake, ticket.created_at), ticket.created_at))
+    SlaClock.objects.bulk_create(clocks)
+    for event in events:  # their clocks have ids now
+        event.clock_id = event.clock.pk
+    SlaEvent.objects.bulk_create(events)
     return clocks
 
 
 def on_replies(*, added: Sequence[tuple[Ticket, Message]]) -> None:
     """Replies from desk staff meet ack and the current update period; notes never do. The
-    tickets' clocks are read and written together."""
+    tickets' clocks are read together."""
     replies = [(ticket, message) for ticket, message in added
                if message.kind == MessageKind.REPLY and message.author.is_desk_staff]
     if not replies:
         return
-    with _writing() as writes:
-        clocks = writes.lock_clocks([ticket for ticket, _ in replies])
-        for ticket, message in replies:
-            _on_reply(writes, ticket, clocks.setdefault(ticket.pk, {}), message.created_at)
+    clocks = _lock_clocks([ticket for ticket, _ in replies])
+    for ticket, message in replies:
+        _on_reply(ticket, clocks.setdefault(ticket.pk, {}), message.created_at)
 
 
-def _on_reply(writes: _Writes, ticket: Ticket, clocks: dict[str, SlaClock],
-              now: datetime) -> None:
+def _on_reply(ticket: Ticket, clocks: dict[str, SlaClock], now: datetime) -> None:
     ack = clocks.get(Target.ACK)
     if ack is not None and ack.status in ACTIVE:
-        _finish(writes, ack, now)
+        _finish(ack, now)
     elif ack is not None:
-        _satisfied_late(writes, ack, now)
+        _satisfied_late(ack, now)
     if not ticket.is_open:
         return
     update = clocks.get(Target.UPDATE)
@@ -245,104 +196,103 @@ def _on_reply(writes: _Writes, ticket: Ticket, clocks: dict[str, SlaClock],
     if policy is None:
         return
     if update is None:
-        update = _start(writes, ticket, policy, Target.UPDATE, now, now)
+        update = _start(ticket, policy, Target.UPDATE, now, now)
         if update is not None:
             clocks[Target.UPDATE] = update
     elif update.status == ClockStatus.PAUSED:
         update.remaining_seconds = (policy.minutes_for(Target.UPDATE) or 0) * 60
-        writes.save(update)
+        _save(update)
     elif update.status in (ClockStatus.RUNNING, ClockStatus.BREACHED):
-        _next_update_period(writes, update, policy, now)
+        _next_update_period(update, policy, now)
     if update is not None:
-        _pause_or_resume(writes, ticket, update, policy, now)
+        _pause_or_resume(ticket, update, policy, now)
 
 
-def _next_update_period(writes: _Writes, clock: SlaClock, policy: SlaPolicy, now: datetime,
+def _next_update_period(clock: SlaClock, policy: SlaPolicy, now: datetime,
                         *, judge: bool = True) -> None:
     """Close the current update period at this reply (unless told not to judge it, as when
     a finished ticket is reopened) and start the next one."""
     in_time = clock.status == ClockStatus.RUNNING and clock.due_at and now <= clock.due_at
     if judge and in_time:
-        writes.event(clock, SlaEventKind.MET, now)
+        record_clock_event(clock, SlaEventKind.MET, now)
     elif judge and clock.breached_at is None:
         clock.breached_at = now
-        writes.event(clock, SlaEventKind.BREACHED, now)
+        record_clock_event(clock, SlaEventKind.BREACHED, now)
     hours = policy.working_hours()
     due = _due(policy, hours, Target.UPDATE, now, clock.ticket)
     if due is None:
         return
     clock.status, clock.started_at, clock.due_at = ClockStatus.RUNNING, now, due
     clock.warn_at, clock.warned_at, clock.met_at = _warn_at(policy, hours, now, due), None, None
-    writes.save(clock)
-    writes.event(clock, SlaEventKind.STARTED, now)
+    _save(clock)
+    record_clock_event(clock, SlaEventKind.STARTED, now)
 
 
 def on_stage(*, ticket: Ticket, previous: str, at: datetime) -> None:
     """Stage changes (made `at`) start, pause, resume, stop or cancel clocks."""
-    with _writing() as writes:
-        _on_stage(writes, ticket, previous, at)
+    _on_stage(ticket, previous, at)
 
 
-def _on_stage(writes: _Writes, ticket: Ticket, previous: str, now: datetime) -> None:
-    clocks = _clocks(writes, ticket)
+def _on_stage(ticket: Ticket, previous: str, now: datetime) -> None:
+    clocks = _clocks(ticket)
     if ticket.stage == Stage.CANCELLED:
         for clock in clocks.values():
             if clock.status in ACTIVE:
-                _cancel(writes, clock, now, "ticket cancelled")
+                _cancel(clock, now, "ticket cancelled")
         return
     if ticket.stage in (Stage.RESOLVED, Stage.CLOSED):
-        _stop_on_resolve(writes, ticket, clocks, now)
+        _stop_on_resolve(ticket, clocks, now)
         return
     policy = policy_for(ticket)
     if previous == Stage.RESOLVED:
-        _reopen(writes, clocks, policy, now)
+        _reopen(clocks, policy, now)
     if ticket.stage == Stage.IN_PROGRESS and Target.ESCALATION not in clocks and policy \
             and not ticket.escalations.exists():
-        _start(writes, ticket, policy, Target.ESCALATION, now, now)
+        _start(ticket, policy, Target.ESCALATION, now, now)
     update = clocks.get(Target.UPDATE)
     if update is not None and update.policy is not None:
-        _pause_or_resume(writes, ticket, update, update.policy, now)
+        _pause_or_resume(ticket, update, update.policy, now)
 
 
-def _stop_on_resolve(writes: _Writes, ticket: Ticket, clocks: dict[str, SlaClock],
+def _stop_on_resolve(ticket: Ticket, clocks: dict[str, SlaClock],
                      now: datetime) -> None:
     for target, clock in clocks.items():
         if clock.status not in ACTIVE:
             if target in STOPPED_BY_RESOLVING:
-                _satisfied_late(writes, clock, now)
+                _satisfied_late(clock, now)
             continue
         if target in STOPPED_BY_RESOLVING:
-            _finish(writes, clock, now)
+            _finish(clock, now)
         elif ticket.stage == Stage.CLOSED:
             # Closed without the first reply: late is a breach, otherwise nothing was owed.
             if clock.due_at and now > clock.due_at:
-                _finish(writes, clock, now)
+                _finish(clock, now)
             else:
-                _cancel(writes, clock, now, "closed before it was due")
+                _cancel(clock, now, "closed before it was due")
 
 
-def _reopen(writes: _Writes, clocks: dict[str, SlaClock], policy: SlaPolicy | None,
+def _reopen(clocks: dict[str, SlaClock], policy: SlaPolicy | None,
             now: datetime) -> None:
     resolve = clocks.get(Target.RESOLVE)
     if resolve is not None and resolve.status in (ClockStatus.MET, ClockStatus.BREACHED):
         resolve.status = ClockStatus.BREACHED if resolve.breached_at else ClockStatus.RUNNING
         resolve.met_at = None
-        writes.save(resolve)
-        writes.event(resolve, SlaEventKind.RESUMED, now, "ticket reopened")
+        _save(resolve)
+        record_clock_event(resolve, SlaEventKind.RESUMED, now, "ticket reopened")
     update = clocks.get(Target.UPDATE)
     if update is not None and policy is not None and update.status != ClockStatus.CANCELLED:
-        _next_update_period(writes, update, policy, now, judge=False)
+        _next_update_period(update, policy, now, judge=False)
 
 
-def _pause_or_resume(writes: _Writes, ticket: Ticket, clock: SlaClock, policy: SlaPolicy,
+def _pause_or_resume(ticket: Ticket, clock: SlaClock, policy: SlaPolicy,
                      now: datetime) -> None:
     pausing = ticket.stage == Stage.WAITING and policy.pauses_update_on(ticket.waiting_reason)
     hours = policy.working_hours()
     if pausing and clock.status == ClockStatus.RUNNING and clock.due_at:
         clock.remaining_seconds = hours.between(now, clock.due_at)
         clock.status, clock.paused_at = ClockStatus.PAUSED, now
-        writes.save(clock)
-        writes.event(clock, SlaEventKind.PAUSED, now, f"waiting on {ticket.waiting_reason}")
+        _save(clock)
+        record_clock_event(clock, SlaEventKind.PAUSED, now, f"waiting on {ticket.waiting_reason}")
     elif not pausing and clock.status == ClockStatus.PAUSED:
         remaining = clock.remaining_seconds or 0.0
         target = (policy.minutes_for(Target.UPDATE) or 0) * 60
@@ -350,16 +300,15 @@ def _pause_or_resume(writes: _Writes, ticket: Ticket, clock: SlaClock, policy: S
         before_due = target * (100 - policy.warn_at_percent) / 100
         clock.warn_at = hours.add(now, max(0.0, remaining - before_due))
         clock.status, clock.paused_at, clock.remaining_seconds = ClockStatus.RUNNING, None, None
-        writes.save(clock)
-        writes.event(clock, SlaEventKind.RESUMED, now)
+        _save(clock)
+        record_clock_event(clock, SlaEventKind.RESUMED, now)
 
 
 def on_escalated(*, ticket: Ticket, at: datetime) -> None:
     """An escalation meets the escalation clock."""
-    with _writing() as writes:
-        clock = _clocks(writes, ticket).get(Target.ESCALATION)
-        if clock is not None and clock.status in ACTIVE:
-            _finish(writes, clock, at)
+    clock = _clocks(ticket).get(Target.ESCALATION)
+    if clock is not None and clock.status in ACTIVE:
+        _finish(clock, at)
 
 
 def due_summary(ticket: Ticket) -> str:
@@ -376,12 +325,11 @@ def retime(*, ticket: Ticket, at: datetime) -> str:
     """Recompute every unfinished clock for the ticket's (new) class, `at`; returns a
     summary."""
     policy = policy_for(ticket)
-    with _writing() as writes:
-        _retime(writes, ticket, _clocks(writes, ticket), policy, at)
+    _retime(ticket, _clocks(ticket), policy, at)
     return due_summary(ticket)
 
 
-def _retime(writes: _Writes, ticket: Ticket, clocks: dict[str, SlaClock],
+def _retime(ticket: Ticket, clocks: dict[str, SlaClock],
             policy: SlaPolicy | None, now: datetime) -> None:
     for target in Target.values:
         clock = clocks.get(target)
@@ -391,11 +339,11 @@ def _retime(writes: _Writes, ticket: Ticket, clocks: dict[str, SlaClock],
         )
         if clock is not None and clock.status in ACTIVE:
             if policy is None or not applies:
-                _cancel(writes, clock, now, f"no {target} target for {ticket.get_cos_display()}")
+                _cancel(clock, now, f"no {target} target for {ticket.get_cos_display()}")
             else:
-                _retime_clock(writes, ticket, clock, policy, now)
+                _retime_clock(ticket, clock, policy, now)
         elif clock is None and policy is not None and applies:
-            _start_missing(writes, ticket, policy, target, now)
+            _start_missing(ticket, policy, target, now)
 
 
 def _used_seconds(clock: SlaClock, now: datetime) -> float:
@@ -412,7 +360,7 @@ def _used_seconds(clock: SlaClock, now: datetime) -> float:
     return target + hours.between(clock.due_at, now)
 
 
-def _retime_clock(writes: _Writes, ticket: Ticket, clock: SlaClock, policy: SlaPolicy,
+def _retime_clock(ticket: Ticket, clock: SlaClock, policy: SlaPolicy,
                   now: datetime) -> None:
     hours = policy.working_hours()
     if clock.target == Target.UPDATE:
@@ -429,11 +377,11 @@ def _retime_clock(writes: _Writes, ticket: Ticket, clock: SlaClock, policy: SlaP
         assert due is not None
         clock.due_at, clock.warn_at = due, _warn_at(policy, hours, clock.started_at, due)
     clock.policy = policy
-    writes.save(clock)
-    writes.event(clock, SlaEventKind.RETIMED, now, f"policy {policy.name}")
+    _save(clock)
+    record_clock_event(clock, SlaEventKind.RETIMED, now, f"policy {policy.name}")
 
 
-def _start_missing(writes: _Writes, ticket: Ticket, policy: SlaPolicy, target: str,
+def _start_missing(ticket: Ticket, policy: SlaPolicy, target: str,
                    now: datetime) -> None:
     """Start a clock the old class did not have, from when it would have started."""
     replies = Message.objects.filter(ticket=ticket, kind=MessageKind.REPLY,
@@ -442,11 +390,11 @@ def _start_missing(writes: _Writes, ticket: Ticket, policy: SlaPolicy, target: s
     from_receipt = (target == Target.ACK and last_reply is None) or (
         target == Target.RESOLVE and ticket.is_open)
     if from_receipt:
-        _start(writes, ticket, policy, target, ticket.received_at, now)
+        _start(ticket, policy, target, ticket.received_at, now)
     elif target == Target.UPDATE and ticket.is_open and last_reply is not None:
-        clock = _start(writes, ticket, policy, target, last_reply, now)
+        clock = _start(ticket, policy, target, last_reply, now)
         if clock is not None:
-            _pause_or_resume(writes, ticket, clock, policy, now)
+            _pause_or_resume(ticket, clock, policy, now)
     elif target == Target.ESCALATION and ticket.stage in (Stage.IN_PROGRESS, Stage.WAITING) \
             and not ticket.escalations.exists():
-        _start(writes, ticket, policy, target, now, now)
+        _start(ticket, policy, target, now, now)

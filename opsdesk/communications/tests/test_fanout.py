@@ -214,9 +214,10 @@ def test_tickets_told_together_read_who_to_tell_once(agent, requester, manager, 
 
 def test_tickets_told_together_have_their_acks_clocks_events_and_notices_written_together(
         agent, requester, manager, dev_team, smtp, django_capture_on_commit_callbacks):
-    """A job of ten writes the ACKs, what they do to the SLA clocks, the managers' and the
-    team's notifications and the fan-out events in as many statements as a job of one; each
-    email's outcome (and a reply's Message-ID) is recorded as the mail server takes it."""
+    """A job of ten writes the ACKs, the managers' and the team's notifications and the
+    fan-out events in as many statements as a job of one, and what the ACKs do to the SLA
+    clocks ticket by ticket; each email's outcome (and a reply's Message-ID) is recorded as
+    the mail server takes it."""
     import re
     from collections import Counter
 
@@ -227,8 +228,9 @@ def test_tickets_told_together_have_their_acks_clocks_events_and_notices_written
     from opsdesk.core.jobs import running_job
     from opsdesk.sla.models import SlaClock
 
-    def writes(count: int) -> tuple[list[tuple[str, str]], Counter]:
-        """The statements of the job, and apart those recording each email as it goes."""
+    def writes(count: int) -> tuple[list[tuple[str, str]], Counter, Counter]:
+        """The statements of the job; apart, its SLA writes and those recording each email
+        as it goes."""
         ids = [ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
             requester=requester, title=f"Exams {n}",
             impact=Impact(affected_users=60, blocking=True))).pk
@@ -241,21 +243,24 @@ def test_tickets_told_together_have_their_acks_clocks_events_and_notices_written
             == count
         assert Message.objects.filter(ticket__in=ids, delivery_status="sent").count() == count
         assert len(smtp.received) - emailed == 3 * count  # requester, manager, dev
-        job, each_email = [], Counter()
+        job, sla, each_email = [], Counter(), Counter()
         for q in queries:
             if m := re.match(r'(INSERT|UPDATE)\W.*?"(tickets_\w+|sla_\w+|notifications_\w+)"',
                              q["sql"]):
                 if "mailreference" in m[2] or re.search(r'attempts" \+ 1', q["sql"]):
                     each_email[m.groups()] += 1  # a reply's or a notice's email recorded
+                elif m[2].startswith("sla_"):
+                    sla[m.groups()] += 1
                 else:
                     job.append(m.groups())
-        return sorted(job), each_email
+        return sorted(job), sla, each_email
 
     writes(1)  # caches warm
-    alone, emailed_alone = writes(1)
+    alone, sla_alone, emailed_alone = writes(1)
     assert ("INSERT", "notifications_notification") in alone
-    together, emailed_together = writes(10)
+    together, sla_together, emailed_together = writes(10)
     assert together == alone
+    assert sla_together == Counter({w: 10 * n for w, n in sla_alone.items()})
     assert emailed_alone == {("UPDATE", "tickets_message"): 1,
                              ("INSERT", "tickets_mailreference"): 1,
                              ("UPDATE", "notifications_notification"): 2}
