@@ -1,15 +1,28 @@
-"""The worker's periodic jobs, declared once: each runs in every `opsdesk worker` when due.
+"""How the worker runs its jobs, declared once: the periodic jobs each `opsdesk worker`
+runs when due, the tasks whose ready jobs it runs as one, and the tasks whose calls within
+a job are made at once.
 
-Each job must be safe to run in several workers at once (they claim rows with SKIP LOCKED).
+Each periodic job must be safe to run in several workers at once (they claim rows with
+SKIP LOCKED).
 """
 
 from opsdesk.automation.scheduled import run_scheduled_rules
-from opsdesk.communications.tasks import requeue_stranded_replies
-from opsdesk.core.jobs import prune_finished_jobs
+from opsdesk.communications.tasks import (
+    fan_out_each,
+    fan_out_new_tickets,
+    requeue_stranded_replies,
+    send_reply_email,
+    send_reply_emails,
+)
+from opsdesk.core.jobs import Joining, prune_finished_jobs
 from opsdesk.core.scheduler import PeriodicJob
 from opsdesk.duplicates.services import refresh_frequencies
 from opsdesk.inbound.imap import poll_mailboxes
-from opsdesk.notifications.tasks import requeue_stranded_notices
+from opsdesk.notifications.tasks import (
+    deliver_notification_email,
+    deliver_notification_emails,
+    requeue_stranded_notices,
+)
 from opsdesk.sla.timers import fire_due_timers
 
 PERIODIC_JOBS = (
@@ -20,4 +33,19 @@ PERIODIC_JOBS = (
     PeriodicJob("stranded replies", 300, requeue_stranded_replies),
     PeriodicJob("stranded notifications", 300, requeue_stranded_notices),
     PeriodicJob("finished jobs pruned", 3600, prune_finished_jobs),
+)
+
+# A worker finding several fan-out jobs of one actor ready (tickets opened one request at a
+# time) runs them as one, told ten to a transaction: 2x the tickets answered and fanned out
+# (bench/README.md, performance mechanisms).
+JOINABLE = (
+    Joining(task=fan_out_new_tickets, items="ticket_ids", each=fan_out_each,
+            result="; ".join),
+)
+
+# Within a job, the reply and notification emails its transactions call for are sent
+# together after they commit (core.jobs.delivering_together).
+BATCH_FORMS = (
+    (send_reply_email, send_reply_emails),
+    (deliver_notification_email, deliver_notification_emails),
 )

@@ -220,9 +220,6 @@ LOGGING = {
 # Automatic messages (ACK at classification, fan-out, closure, rating request). Scenario
 # replays switch them off to reproduce a manual timeline.
 OPSDESK_AUTO_NOTIFY = env_bool("OPSDESK_AUTO_NOTIFY", True)
-# A worker waits this many seconds after a new ticket's fan-out job was queued, so that
-# the jobs of the tickets created right after it are run with it (core/jobs.py).
-OPSDESK_JOIN_LINGER = float(env("OPSDESK_JOIN_LINGER", "0.25"))
 # Every worker writes its heartbeat this often; a job its worker claimed is queued again for
 # any worker once that worker has not been seen for the lease (killed, or cut off from the
 # database), so within about lease + heartbeat seconds (core/leases.py). /healthz is

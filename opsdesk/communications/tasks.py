@@ -10,12 +10,9 @@ from opsdesk.accounts.models import User
 from opsdesk.accounts.services import system_user
 from opsdesk.core.jobs import (
     Batch,
-    Joining,
     after_commit,
-    batch_form,
     delivering_together,
     handed_over,
-    joinable,
 )
 from opsdesk.core.stranded import requeue_stranded
 from opsdesk.tickets.models import DeliveryStatus, Message, MessageKind
@@ -33,7 +30,6 @@ def send_reply_email(message_id: int) -> str:
     return _send([message]).get(message_id, "skipped") if message is not None else "skipped"
 
 
-@batch_form(send_reply_email)
 def send_reply_emails(calls: Batch) -> None:
     """`send_reply_email` for several replies: those not handed over read together, their
     emails sent one after the other, the sent ones recorded together."""
@@ -113,10 +109,10 @@ def fan_out_new_tickets(ticket_ids: list[int], actor_id: int) -> str:
     """Tell everyone each new ticket's class concerns, a few tickets at a time (once: a
     retry or a late run tells no one twice, and a ticket already finished is not
     acknowledged)."""
-    return "; ".join(_fan_out_each(ticket_ids=ticket_ids, actor_id=actor_id))
+    return "; ".join(fan_out_each(ticket_ids=ticket_ids, actor_id=actor_id))
 
 
-def _fan_out_each(*, ticket_ids: list[int], actor_id: int) -> list[str]:
+def fan_out_each(*, ticket_ids: list[int], actor_id: int) -> list[str]:
     """The fan-out of these tickets; who was told of each."""
     actor = User.objects.filter(pk=actor_id).first()
     if actor is None:
@@ -126,11 +122,6 @@ def _fan_out_each(*, ticket_ids: list[int], actor_id: int) -> list[str]:
         told += _fan_out_new(ticket_ids[start:start + FAN_OUT_CHUNK], actor)
     return told
 
-
-# A worker with several of these jobs ready (tickets created one request at a time) runs
-# them as one, told ten to a transaction.
-joinable(Joining(task=fan_out_new_tickets, items="ticket_ids", each=_fan_out_each,
-                 result="; ".join))
 
 
 @task()

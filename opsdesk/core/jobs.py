@@ -1,5 +1,6 @@
 """The worker's job loop: a queued job is picked up as soon as it is committed (see
-core.wakeup), and the jobs of one task ready together may be run as one (`joinable`).
+core.wakeup), and the ready jobs of a joinable task (opsdesk/schedule.py: JOINABLE) are run
+as one.
 
 The loop lives through database outages (core.outage); the jobs it claims are leased to it
 by its heartbeat, a thread of `opsdesk worker` (core.leases), and the job-joining below
@@ -16,7 +17,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.core.management import call_command
 from django.db import (
     DatabaseError,
@@ -46,7 +46,6 @@ Batch = list[tuple[dict[str, Any], Model | None]]
 _Call = tuple[Task[Any, Any], dict[str, Any], Model | None]
 _together: ContextVar[list[_Call] | None] = ContextVar("opsdesk_together", default=None)
 BatchForm = Callable[[Batch], None]
-_batch_forms: dict[str, BatchForm] = {}
 JOIN_AT_MOST = 50  # jobs a worker joins into one run
 
 
@@ -62,22 +61,12 @@ class Joining:
     result: Callable[[list[Any]], Any]
 
 
-_joinable: dict[str, Joining] = {}
-
-
-def joinable(joining: Joining) -> None:
-    """Let a worker run the ready jobs of `joining.task` together (the task must tell, or
+def joining_of(task_path: str) -> Joining | None:
+    """How the ready jobs of this task are run as one, if they are (the task must tell, or
     send, nothing twice when run again: a joined run that fails is run job by job)."""
-    _joinable[joining.task.module_path] = joining
+    from opsdesk.schedule import JOINABLE
 
-
-def linger_left(job: DBTaskResult) -> float:
-    """Seconds a worker waits before running a joinable job queued less than
-    OPSDESK_JOIN_LINGER ago, so that the jobs queued right after it (the next requests'
-    fan-outs) join its run: a run of one costs several times a joined job's share."""
-    linger = float(settings.OPSDESK_JOIN_LINGER)
-    age = (timezone.now() - job.enqueued_at).total_seconds()
-    return min(linger, max(0.0, linger - age))
+    return next((j for j in JOINABLE if j.task.module_path == task_path), None)
 
 
 def _run_joined(joining: Joining, jobs: list[DBTaskResult],
@@ -136,13 +125,11 @@ def after_commit(task: Task[Any, Any], *, handing_over: Model | None = None,
         transaction.on_commit(partial(task.enqueue, **kwargs))
 
 
-def batch_form(task: Task[Any, Any]) -> Callable[[BatchForm], BatchForm]:
-    """Register a function that does what several calls of `task` do, at once (used by
-    `delivering_together`)."""
-    def register(run: BatchForm) -> BatchForm:
-        _batch_forms[task.module_path] = run
-        return run
-    return register
+def batch_form_of(task_path: str) -> BatchForm | None:
+    """What does several calls of this task at once, if anything (opsdesk/schedule.py)."""
+    from opsdesk.schedule import BATCH_FORMS
+
+    return next((run for task, run in BATCH_FORMS if task.module_path == task_path), None)
 
 
 @contextmanager
@@ -165,7 +152,7 @@ def _run_together(calls: list[_Call]) -> None:
     for call in calls:
         by_task.setdefault(call[0].module_path, []).append(call)
     for path, task_calls in by_task.items():
-        run = _batch_forms.get(path)
+        run = batch_form_of(path)
         if run is None or len(task_calls) == 1:
             for task, kwargs, handing_over in task_calls:
                 _run_in_place(task, kwargs, handing_over)
@@ -289,9 +276,7 @@ class WakingWorker(Worker):
         self.running_task = True
         try:
             with running_job():
-                joining = _joinable.get(db_task_result.task_path)
-                if joining:
-                    self._linger(db_task_result)
+                joining = joining_of(db_task_result.task_path)
                 others = self._claim_joining(db_task_result, joining) \
                     if joining and self.running else []  # told to stop: claim no more
                 if not others:
@@ -305,20 +290,6 @@ class WakingWorker(Worker):
     def _run_alone(self, job: DBTaskResult) -> None:
         self._run_one(job)
         self.running_task = True  # still within the run that claimed it
-
-    def _linger(self, job: DBTaskResult) -> None:
-        """Wait for the jobs queued right after `job` to join it, running meanwhile the
-        ready jobs of other tasks (a playbook's answer does not wait for a fan-out)."""
-        until = time.monotonic() + linger_left(job)
-        while self.running and (left := until - time.monotonic()) > 0:
-            other = self._claim(leaving=job.task_path)
-            if other is None:
-                self._pause(left)
-                return
-            self._run_alone(other)
-
-    def _pause(self, seconds: float) -> None:
-        time.sleep(seconds)
 
     def _claim_joining(self, first: DBTaskResult, joining: "Joining") -> list[DBTaskResult]:
         """Other jobs of the same task ready now, with the same arguments but the list."""
@@ -338,11 +309,9 @@ class WakingWorker(Worker):
                 job.claim(self.worker_id)
         return others
 
-    def _claim(self, *, leaving: str | None = None) -> DBTaskResult | None:
-        """A ready job, claimed; with `leaving`, not one of that task."""
+    def _claim(self) -> DBTaskResult | None:
+        """A ready job, claimed."""
         ready = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
-        if leaving is not None:
-            ready = ready.exclude(task_path=leaving)
         with exclusive_transaction(ready.db):
             try:
                 job: DBTaskResult | None = ready.get_locked()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from opsdesk.accounts.services import system_user
-from opsdesk.core.jobs import Batch, batch_form, handed_over
+from opsdesk.core.jobs import Batch, handed_over
 from opsdesk.core.mail import send_email
 from opsdesk.core.stranded import requeue_stranded
 from opsdesk.tickets.services import record_event
@@ -44,7 +44,6 @@ def deliver_notification_email(notification_id: int) -> str:
     return outcome
 
 
-@batch_form(deliver_notification_email)
 def deliver_notification_emails(calls: Batch) -> None:
     """`deliver_notification_email` for several notifications: those not handed over read
     together; one that fails is queued to try again."""

@@ -294,71 +294,6 @@ def test_a_worker_runs_the_fan_out_jobs_ready_as_one(agent, requester, manager, 
     assert all(str(pk) in read for pk in ids[:3]) and str(ids[3]) not in read.split(" IN ")[1]
 
 
-def test_a_worker_waits_a_moment_for_the_next_requests_jobs_to_run_them_with_a_new_one(
-        agent, requester, settings):
-    """A fan-out job queued just now waits OPSDESK_JOIN_LINGER before its run, so that the
-    jobs of the tickets created right after it (each request queues its own) join it; a
-    job that has waited that long already is run at once."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from opsdesk.communications.tasks import fan_out_new_tickets
-    from opsdesk.core.jobs import WakingWorker, linger_left
-
-    settings.OPSDESK_JOIN_LINGER = 0.25
-    ids = [ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
-        requester=requester, title=f"Exams {n}",
-        impact=Impact(affected_users=60, blocking=True))).pk for n in range(2)]
-    first = fan_out_new_tickets.enqueue(ticket_ids=[ids[0]], actor_id=agent.pk)
-    pauses: list[float] = []
-    queued_meanwhile = []
-
-    class Worker(WakingWorker):
-        def _pause(self, seconds: float) -> None:
-            pauses.append(seconds)  # the next request's job is queued while it waits
-            queued_meanwhile.append(fan_out_new_tickets.enqueue(ticket_ids=[ids[1]],
-                                                                actor_id=agent.pk))
-
-    worker = Worker(interval=1, worker_id="test")
-    worker.run_task(worker._claim())
-
-    assert len(pauses) == 1 and 0.2 < pauses[0] <= 0.25
-    rows = {str(row.pk): row.status for row in DBTaskResult.objects.all()}
-    assert [rows[first.id], rows[queued_meanwhile[0].id]] == ["SUCCESSFUL", "SUCCESSFUL"]
-    assert Message.objects.filter(ticket_id__in=ids, template="ack").count() == 2
-    assert linger_left(DBTaskResult.objects.get(pk=first.id)) < 0.25  # it waited already
-    job = DBTaskResult.objects.get(pk=first.id)
-    job.enqueued_at = timezone.now() - timedelta(seconds=1)
-    assert linger_left(job) == 0.0  # waited long enough in the queue already
-    job.enqueued_at = timezone.now() + timedelta(hours=1)
-    assert linger_left(job) == 0.25  # a clock set back: never more than the linger
-
-
-def test_while_a_fan_out_job_waits_for_others_to_join_the_jobs_of_other_tasks_run(
-        agent, requester, settings):
-    from opsdesk.communications.tasks import fan_out_new_tickets, send_reply_email
-    from opsdesk.core.jobs import WakingWorker
-
-    settings.OPSDESK_JOIN_LINGER = 0.25
-    ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
-        requester=requester, title="Exams", impact=Impact(affected_users=60, blocking=True)))
-    fan_out = fan_out_new_tickets.enqueue(ticket_ids=[ticket.pk], actor_id=agent.pk)
-    other = send_reply_email.enqueue(message_id=987654)  # queued after it: no such message
-    seen_while_waiting = []
-
-    class Worker(WakingWorker):
-        def _pause(self, seconds: float) -> None:
-            seen_while_waiting.extend(DBTaskResult.objects.get(pk=pk).status
-                                      for pk in (fan_out.id, other.id))
-
-    worker = Worker(interval=1, worker_id="test")
-    worker.run_task(worker._claim())
-
-    assert seen_while_waiting == ["RUNNING", "SUCCESSFUL"]  # the other ran in the wait
-    assert DBTaskResult.objects.get(pk=fan_out.id).status == "SUCCESSFUL"
-
-
 def test_a_job_whose_worker_was_killed_is_queued_again_and_run(agent, requester, settings):
     """A worker killed (not told to stop) leaves the jobs it claimed running: once its lease
     has run out, the sweep readies them again, whatever their task (a fan-out tells no one
@@ -368,7 +303,6 @@ def test_a_job_whose_worker_was_killed_is_queued_again_and_run(agent, requester,
     from opsdesk.core.leases import requeue_abandoned_jobs
     from opsdesk.core.tests.jobs_support import claimed_by_worker
 
-    settings.OPSDESK_JOIN_LINGER = 0
     ticket = ticket_workflow.open_ticket(actor=agent, draft=TicketDraft(
         requester=requester, title="Exams", impact=Impact(affected_users=60, blocking=True)))
     killed = fan_out_new_tickets.enqueue(ticket_ids=[ticket.pk], actor_id=agent.pk)

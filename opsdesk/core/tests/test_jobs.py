@@ -61,40 +61,6 @@ def test_an_idle_worker_wakes_for_a_new_job(tmp_path):
     assert DBTaskResult.objects.get(pk=job.id).return_value == "skipped"
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_told_to_stop_while_a_fan_out_waits_for_others_finishes_it_first(tmp_path):
-    """A stop signal while a claimed fan-out job waits to be joined: the worker runs it,
-    then stops, rather than leaving it claimed and never run; a job queued since is left
-    for the next worker."""
-    import signal
-
-    from opsdesk.communications.tasks import fan_out_new_tickets
-
-    env = {**os.environ, "DATABASE_URL": _database_url(), "OPSDESK_JOIN_LINGER": "5",
-           "DJANGO_SETTINGS_MODULE": "opsdesk.settings", "OPSDESK_DEBUG": "0"}
-    log = tmp_path / "worker.log"
-    with log.open("wb") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "opsdesk.cli", "worker", "--no-periodic"],
-            env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            assert _until(_listening, 30), log.read_text(errors="replace")
-            job = fan_out_new_tickets.enqueue(ticket_ids=[987654], actor_id=987654)
-            claimed = _until(lambda: DBTaskResult.objects.get(pk=job.id).status == "RUNNING",
-                             10)
-            later = fan_out_new_tickets.enqueue(ticket_ids=[987655], actor_id=987654)
-            worker.send_signal(signal.SIGTERM)  # within its 5 s wait for others to join
-            exit_code = worker.wait(timeout=30)
-        finally:
-            if worker.poll() is None:
-                worker.kill()
-    assert claimed, log.read_text(errors="replace")
-    assert exit_code == 0, log.read_text(errors="replace")
-    assert DBTaskResult.objects.get(pk=job.id).status == "SUCCESSFUL"
-    assert DBTaskResult.objects.get(pk=later.id).status == "READY"
-
-
 @pytest.mark.django_db
 def test_enqueueing_a_job_works_on_either_database():
     job = send_reply_email.enqueue(message_id=987654)
