@@ -37,15 +37,21 @@ KILL_TO_ACKS_AT_MOST = 60  # seconds (DESIGN.md §5)
 
 class SlowMailbox:
     """An SMTP server's handler that keeps who each email went to, taking `delay` seconds
-    over each (a real server's pace, so that a worker can be killed while it sends)."""
+    over each before it answers (a real server's pace, so that a worker can be killed while
+    it sends).
+
+    An email is kept as its final "." arrives, as Postfix or Exim keep one whose sender
+    hangs up before their "250" (core/mail.py records an email as sent just before that
+    "."); aiosmtpd cancels this handler when the client goes, so an email kept only after
+    the delay would be dropped by this server alone, though recorded as sent."""
 
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
         self.recipients: list[list[str]] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        await asyncio.sleep(self.delay)
         self.recipients.append(list(envelope.rcpt_tos))
+        await asyncio.sleep(self.delay)
         return "250 OK"
 
     def count(self, address: str) -> int:
