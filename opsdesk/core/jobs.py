@@ -35,7 +35,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from .mail import one_session
 from .outage import BACKOFF_CAP, DATABASE_ERRORS, Outage
-from .wakeup import JobSignal, wake_workers
+from .wakeup import JobWakeup, wake_workers
 
 logger = logging.getLogger("opsdesk.worker")
 _in_job: ContextVar[bool] = ContextVar("opsdesk_in_job", default=False)
@@ -218,7 +218,7 @@ class WakingWorker(Worker):
         super().__init__(queue_names=["*"], interval=interval, batch=False,
                          backend_name="default", startup_delay=False, max_tasks=None,
                          worker_id=worker_id, excluded_queue_names=[])
-        self.signal = JobSignal()
+        self.signal = JobWakeup()
         self.outage = Outage("job loop")
 
     def run(self) -> None:

@@ -28,7 +28,7 @@ def wake_workers() -> None:
             cursor.execute(f"NOTIFY {CHANNEL}")
 
 
-class JobSignal:
+class JobWakeup:
     """Wait until a job is announced, or `timeout` seconds; a lost listening connection is
     said once and opened again at the next wait (polling meanwhile)."""
 
