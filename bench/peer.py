@@ -1,6 +1,6 @@
 """opsdesk and django-helpdesk 2.6.1 side by side, in one run, on the same PostgreSQL, with
-the same clients and server settings (issue 7: opsdesk ≥ 3× the peer on API ticket creation
-and on email ingestion).
+the same clients and server settings (DESIGN §5: opsdesk at least the peer's throughput on
+API ticket creation while doing more, ≥ 2× on email ingestion in one process).
 
 The peer is set up and measured by its own scripts (`setup.sh`, `bench_create.py`,
 `bench_email.py` in the folder given by --peer-dir, by default the shared
@@ -373,8 +373,8 @@ def _summarise_create(report: Report, figures: dict[str, Any]) -> None:
     report.setup["API create, machine CPU a ticket during the run, ms (opsdesk | peer)"] = cpu
     report.ratios["create machine CPU a ticket opsdesk ÷ peer"] = cpu[0] / cpu[1]
     ratio = row["tickets_per_s"][0] / row["tickets_per_s"][1]
-    report.verdicts["opsdesk ≥ 3× peer, API creation"] = \
-        "met" if ratio >= 3 else f"MISSED ({ratio:.2f}×)"
+    report.verdicts["opsdesk ≥ peer, API creation (DESIGN §5)"] = \
+        "met" if ratio >= 1 else f"MISSED ({ratio:.2f}×)"
 
 
 def _summarise_email(report: Report, figures: dict[str, Any]) -> None:
@@ -398,8 +398,8 @@ def _summarise_email(report: Report, figures: dict[str, Any]) -> None:
     report.ratios["email machine CPU a message opsdesk ÷ peer"] = cpu[0] / cpu[1]
     report.ratios["email messages/s with the fan-out opsdesk ÷ peer"] = fanned / b
     # Judged with the fan-out: the peer's ingest sends its own mail.
-    report.verdicts["opsdesk ≥ 3× peer, email ingestion (one process each)"] = \
-        "met" if fanned / b >= 3 else f"MISSED ({fanned / b:.2f}×)"
+    report.verdicts["opsdesk ≥ 2× peer, email ingestion (one process each)"] = \
+        "met" if fanned / b >= 2 else f"MISSED ({fanned / b:.2f}×)"
     jobs = figures.get("jobs", 1)
     if jobs > 1:
         c = _median(parallel, "msgs_per_s_incl_startup")
@@ -408,8 +408,8 @@ def _summarise_email(report: Report, figures: dict[str, Any]) -> None:
         report.setup[f"email, opsdesk with --jobs {jobs}, with its fan-out"] = d
         report.ratios[f"email messages/s opsdesk --jobs {jobs} ÷ peer"] = c / b
         report.ratios[f"email messages/s with the fan-out, --jobs {jobs} ÷ peer"] = d / b
-        report.verdicts[f"opsdesk ≥ 3× peer, email ingestion (opsdesk --jobs {jobs})"] = \
-            "met" if d / b >= 3 else f"MISSED ({d / b:.2f}×)"
+        report.verdicts[f"opsdesk ≥ 2× peer, email ingestion (opsdesk --jobs {jobs})"] = \
+            "met" if d / b >= 2 else f"MISSED ({d / b:.2f}×)"
 
 
 def _summarise_read(report: Report, figures: dict[str, Any]) -> None:
