@@ -63,9 +63,13 @@ def queue_counts(request: HttpRequest) -> JsonResponse:
 def board(request: HttpRequest) -> HttpResponse:
     """Open work by stage."""
     user = request.user
-    filters = filters_from(request.GET)
     columns = []
-    for stage in BOARD_STAGES:
-        tickets = filter_tickets(Ticket.objects.filter(stage=stage), filters, user)  # type: ignore[arg-type]
-        columns.append((stage, with_relations(tickets).order_by("-pk")[:50]))
+    try:
+        filters = filters_from(request.GET)
+        for stage in BOARD_STAGES:
+            tickets = filter_tickets(Ticket.objects.filter(stage=stage), filters, user)  # type: ignore[arg-type]
+            columns.append((stage, with_relations(tickets).order_by("-pk")[:50]))
+    except InvalidInput as exc:  # a filter in the URL that does not parse: say which
+        return render(request, "web/board.html", {"columns": [], "error": exc.message},
+                      status=400)
     return render(request, "web/board.html", {"columns": columns})

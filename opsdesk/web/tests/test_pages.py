@@ -77,6 +77,16 @@ def test_a_bad_filter_says_so_instead_of_failing(desk):
     assert "Unknown stage lost." in response.content.decode()
 
 
+@pytest.mark.parametrize(("params", "said"), [
+    ({"created_after": "yesterday"}, "Not a valid filter: created_after."),
+    ({"stage": "lost"}, "Unknown stage lost.")])
+def test_a_filter_that_does_not_parse_is_named_on_the_queue_and_the_board(desk, params, said):
+    queue = desk.get("/desk/", params)
+    board = desk.get("/desk/board/", params)
+    assert queue.status_code == 200 and board.status_code == 400
+    assert said in queue.content.decode() and said in board.content.decode()
+
+
 def test_an_empty_message_is_refused_next_to_the_field(desk, ticket):
     with changes_nothing(ticket):
         response = desk.post(url(ticket, "messages"), {"kind": "reply", "body": ""})
