@@ -15,8 +15,7 @@ from opsdesk.connectors.models import ConnectorConfig, ConnectorKind
 from opsdesk.tickets.models import Ticket
 
 from .detection import detect_ticket
-
-LOGIN_RECOVERY = "login_recovery"
+from .login_recovery import LoginRecovery
 
 
 def auto_enabled() -> bool:
@@ -36,5 +35,5 @@ def queue_login_recovery(*, tickets: Sequence[Ticket]) -> None:
     if not ticket_ids or not auto_enabled() or not connectors_ready():
         return
     for ticket_id in ticket_ids:
-        transaction.on_commit(partial(run_playbook_task.enqueue, name=LOGIN_RECOVERY,
+        transaction.on_commit(partial(run_playbook_task.enqueue, name=LoginRecovery.name,
                                       ticket_id=ticket_id, trigger="ticket_created"))
