@@ -25,5 +25,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/", include("opsdesk.web.urls")),
     path("portal/", include("opsdesk.portal.urls")),
+    path("status/", include("opsdesk.status.urls")),
     path("", home, name="home"),
 ]

@@ -77,12 +77,16 @@ def _field_name(error: dict[str, Any]) -> str:
 
 def register_routers() -> None:
     """Attach each app's router (imported here so apps stay independent)."""
+    from opsdesk.alerts.api import router as alerts_router
     from opsdesk.automation.api import router as automation_router
     from opsdesk.communications.api import router as communications_router
     from opsdesk.duplicates.api import router as duplicates_router
+    from opsdesk.incidents.api import router as incidents_router
     from opsdesk.playbooks.api import router as playbooks_router
+    from opsdesk.postmortems.api import router as postmortems_router
     from opsdesk.reports.api import router as reports_router
     from opsdesk.sla.api import router as sla_router
+    from opsdesk.status.api import router as status_router
     from opsdesk.tickets.api import router as tickets_router
     from opsdesk.tickets.api_checks import router as checks_router
     from opsdesk.tickets.api_escalations import router as escalations_router
@@ -96,6 +100,10 @@ def register_routers() -> None:
     api.add_router("", automation_router)
     api.add_router("", playbooks_router)
     api.add_router("", reports_router)
+    api.add_router("/incidents", incidents_router)
+    api.add_router("", postmortems_router)  # /incidents/{id}/postmortem, /actions
+    api.add_router("/status", status_router)
+    api.add_router("/alerts", alerts_router)
 
 
 register_routers()

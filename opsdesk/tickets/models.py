@@ -145,6 +145,12 @@ class Ticket(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups",
         help_text="The closed ticket this one continues (e.g. a late reply by email).",
     )
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="tickets", help_text="The incident this ticket is a report of.")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets",
+        help_text="The ticket this one was merged into; its timeline continues there.")
     version = models.PositiveIntegerField(default=1)
 
     objects = TicketQuerySet.as_manager()

@@ -1,0 +1,5 @@
+"""The postmortems API (API.md)."""
+
+from ninja import Router
+
+router = Router(tags=["postmortems"])

@@ -1,0 +1,5 @@
+"""The status API (API.md)."""
+
+from ninja import Router
+
+router = Router(tags=["status"])

@@ -1,0 +1,5 @@
+"""The public status page."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
