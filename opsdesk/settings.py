@@ -243,6 +243,14 @@ OPSDESK_REOPEN_WINDOW_DAYS = int(env("OPSDESK_REOPEN_WINDOW_DAYS", "7"))
 # Duplicate check: the score (0–1) from which an open ticket is a likely duplicate, and how many.
 OPSDESK_DUPLICATE_THRESHOLD = float(env("OPSDESK_DUPLICATE_THRESHOLD", "0.5"))
 OPSDESK_DUPLICATE_MAX = int(env("OPSDESK_DUPLICATE_MAX", "5"))
+# Incidents: how long a resolved one is watched for its return, and the follow-ups
+# (title, minutes after resolving) it schedules.
+OPSDESK_INCIDENT_WATCH_HOURS = float(env("OPSDESK_INCIDENT_WATCH_HOURS", "24"))
+OPSDESK_INCIDENT_REOPEN_ON_MATCH = env_bool("OPSDESK_INCIDENT_REOPEN_ON_MATCH", False)
+OPSDESK_INCIDENT_FOLLOW_UPS = (
+    ("Check again that it works", 60),
+    ("Confirm with the coordinators of the affected groups", 24 * 60),
+)
 # Minutes a person takes for a fix a playbook does by itself (automation metrics).
 OPSDESK_MANUAL_FIX_MINUTES = int(env("OPSDESK_MANUAL_FIX_MINUTES", "15"))
 

@@ -22,6 +22,8 @@ class TemplateKey(models.TextChoices):
     RESOLUTION = "resolution", "Resolution"
     CLOSURE = "closure", "Closure"
     RATING_REQUEST = "rating_request", "Rating request"
+    INCIDENT_UPDATE = "incident_update", "Incident update"
+    INCIDENT_RESOLUTION = "incident_resolution", "Incident resolution"
 
 
 @lru_cache(maxsize=512)

@@ -126,7 +126,7 @@ def render(*, key: str, ticket: Ticket, language: str | None = None, agent: User
     template = template_for(key=key, language=language or ticket.language, cos=ticket.cos)
     context = context_for(ticket, language=template.language, agent=agent, escalation=escalation,
                           at=at)
-    return _fill(template, context)
+    return fill_template(template, context)
 
 
 def render_many(*, keys: Sequence[str], ticket: Ticket,
@@ -141,11 +141,11 @@ def render_many(*, keys: Sequence[str], ticket: Ticket,
         if template.language not in contexts:
             contexts[template.language] = context_for(ticket, language=template.language,
                                                       clocks=clocks, at=at)
-        rendered[key] = _fill(template, contexts[template.language])
+        rendered[key] = fill_template(template, contexts[template.language])
     return rendered
 
 
-def _fill(template: MessageTemplate, context: dict[str, Any]) -> Rendered:
+def fill_template(template: MessageTemplate, context: dict[str, Any]) -> Rendered:
     subject = compile_template(template.subject).render(context).strip()
     body = compile_template(template.body).render(context).strip()
     return Rendered(template.key, template.language, " ".join(subject.split()), body)

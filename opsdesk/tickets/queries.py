@@ -105,9 +105,19 @@ def filter_tickets(tickets: QuerySet[Ticket], f: TicketFilters, viewer: User) ->
     if f.sla_status:
         tickets = filter_by_sla_status(tickets, f.sla_status)
     if f.incident:
-        raise InvalidInput("Filtering by incident is not available yet.",
-                           fields={"incident": "not available"})
+        tickets = tickets.filter(_incident_filter(f.incident))
     return tickets
+
+
+def _incident_filter(value: str) -> Q:
+    """`?incident=` an incident's id (or INC-id), `none` or `any`."""
+    if value in ("none", "any"):
+        return Q(incident__isnull=value == "none")
+    number = value.removeprefix("INC-")
+    if not number.isdecimal() or len(number) > 12:
+        raise InvalidInput("incident is an incident's id, none or any.",
+                           fields={"incident": "not an incident id"})
+    return Q(incident_id=int(number))
 
 
 def _check_values(name: str, given: str, allowed: list[str]) -> None:

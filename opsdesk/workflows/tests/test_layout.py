@@ -25,3 +25,13 @@ def test_the_steps_of_an_event_are_called_by_its_workflow_only():
                if STEPS.search(p.read_text())}
     outside = {c for c in callers if not c.startswith(("workflows/", "tickets/"))}
     assert outside == set()
+
+
+INCIDENT_STEPS = re.compile(r"\bincidents\.(store_incident|attach_tickets|detach_ticket|"
+                            r"edit_fields|set_status|store_update|mark_resolved)\(")
+
+
+def test_the_steps_of_an_incident_are_called_by_its_workflows_only():
+    callers = {str(p.relative_to(ROOT)) for p in product_modules()
+               if INCIDENT_STEPS.search(p.read_text())}
+    assert {c for c in callers if not c.startswith(("workflows/", "incidents/"))} == set()
