@@ -90,11 +90,13 @@ def register_routers() -> None:
     from opsdesk.tickets.api import router as tickets_router
     from opsdesk.tickets.api_checks import router as checks_router
     from opsdesk.tickets.api_escalations import router as escalations_router
+    from opsdesk.tickets.api_merge import router as merge_router
 
     api.add_router("", duplicates_router)  # /tickets/duplicate-check, before /tickets/{id}
     api.add_router("/tickets", tickets_router)
     api.add_router("", escalations_router)
     api.add_router("", checks_router)
+    api.add_router("", merge_router)
     api.add_router("/sla", sla_router)
     api.add_router("", communications_router)
     api.add_router("", automation_router)

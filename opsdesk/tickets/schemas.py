@@ -173,6 +173,7 @@ class TicketOut(Schema):
     workaround: str
     due_at: datetime | None
     incident_id: int | None
+    merged_into_id: int | None
     duplicate_candidates: list[CandidateOut]
     sla: list[SlaClockOut]
     received_at: datetime
