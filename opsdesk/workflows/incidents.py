@@ -13,6 +13,7 @@ from opsdesk.communications.incident_notices import announce_expedite, flag_retu
 from opsdesk.core.errors import InvalidInput
 from opsdesk.incidents import services as incidents
 from opsdesk.incidents.models import Incident, IncidentSource, IncidentStatus, IncidentUpdate
+from opsdesk.status.notices import queue_subscriber_notices
 from opsdesk.tickets.models import Cos, Ticket
 from opsdesk.tickets.services import UNSET
 
@@ -156,6 +157,7 @@ def post_update(
         if public and notify:
             transaction.on_commit(partial(tell_linked_requesters.enqueue,
                                           update_id=update.pk, actor_id=actor.pk))
+        queue_subscriber_notices(update=update)  # the status page's subscribers; public only
     return update
 
 
@@ -178,6 +180,7 @@ def resolve_incident(
                                         body_vi=resolution_vi, public=True, at=at)
         transaction.on_commit(partial(resolve_linked_tickets.enqueue, update_id=update.pk,
                                       actor_id=actor.pk, notify=notify))
+        queue_subscriber_notices(update=update)
     return incident
 
 
