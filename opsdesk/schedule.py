@@ -18,11 +18,13 @@ from opsdesk.core.jobs import Joining, prune_finished_jobs
 from opsdesk.core.scheduler import PeriodicJob
 from opsdesk.duplicates.services import refresh_frequencies
 from opsdesk.inbound.imap import poll_mailboxes
+from opsdesk.incidents.tasks import answer_each, answer_linked_reports, remind_due_follow_ups
 from opsdesk.notifications.tasks import (
     deliver_notification_email,
     deliver_notification_emails,
     requeue_stranded_notices,
 )
+from opsdesk.postmortems.reminders import remind_due_action_items
 from opsdesk.sla.timers import fire_due_timers
 
 PERIODIC_JOBS = (
@@ -32,6 +34,8 @@ PERIODIC_JOBS = (
     PeriodicJob("duplicate term counts", 300, refresh_frequencies),
     PeriodicJob("stranded replies", 300, requeue_stranded_replies),
     PeriodicJob("stranded notifications", 300, requeue_stranded_notices),
+    PeriodicJob("incident follow-ups", 60, remind_due_follow_ups),
+    PeriodicJob("postmortem action items", 3600, remind_due_action_items),
     PeriodicJob("finished jobs pruned", 3600, prune_finished_jobs),
 )
 
@@ -40,6 +44,9 @@ PERIODIC_JOBS = (
 # (bench/README.md, performance mechanisms).
 JOINABLE = (
     Joining(task=fan_out_new_tickets, items="ticket_ids", each=fan_out_each,
+            result="; ".join),
+    # Reports of one incident in a burst are answered with its update together.
+    Joining(task=answer_linked_reports, items="ticket_ids", each=answer_each,
             result="; ".join),
 )
 
