@@ -39,3 +39,7 @@ pg_isready -h 127.0.0.1 -p 5432
 # Browser tests drive Debian's Chromium; translations are compiled with gettext.
 [ -x /usr/bin/chromium ] || apt_install chromium
 command -v msgfmt >/dev/null || apt_install gettext
+
+# The alerts tests start their own Alertmanager (Debian's) on a free port.
+[ -x /usr/bin/prometheus-alertmanager ] || apt_install prometheus-alertmanager \
+  || echo "prometheus-alertmanager missing: the real-Alertmanager test will be skipped" >&2
