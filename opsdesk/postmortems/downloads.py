@@ -11,9 +11,10 @@ from .render import as_json, render_markdown
 CONTENT_TYPES = {"md": "text/markdown; charset=utf-8", "pdf": "application/pdf",
                  "json": "application/json"}
 FORMATS = tuple(CONTENT_TYPES)
-# The API's URL of a postmortem, for links: reverse(DOWNLOAD_URL, kwargs={"incident_id": …})
-# then ?format=md|pdf|json.
-DOWNLOAD_URL = "api:postmortem"
+# Links to a postmortem: for the desk (session), reverse(DESK_DOWNLOAD,
+# kwargs={"incident_id": …, "file_format": "pdf"}); the API (token) is API_URL + ?format=.
+DESK_DOWNLOAD = "postmortems:download"
+API_URL = "api:postmortem"
 
 
 def postmortem_file(*, view: PostmortemView, file_format: str, zone: tzinfo | None = None,

@@ -106,6 +106,7 @@ def postmortem_for(incident: Incident) -> PostmortemView:
     timeline = with_edits(recorded_steps(incident), edits)
     moments = moments_of(incident, timeline)
     words = _own_words(incident, written, timeline)
+    words["detection"] = words["detection"] or _detection(incident, moments, timeline)
     if not words["summary"]:
         words["summary"] = _summary(incident, moments)
     return PostmortemView(
@@ -161,19 +162,22 @@ def _own_words(incident: Incident, written: Postmortem,
     return {
         "summary": written.summary or incident.summary,
         "trigger": written.trigger or said("trigger"),
-        "detection": written.detection or _detection(incident, timeline),
+        "detection": written.detection,
         "root_cause": written.root_cause or incident.root_cause or said("identified"),
         "resolution": written.resolution or incident.resolution or said("resolved"),
         "lessons": written.lessons or lessons,
     }
 
 
-def _detection(incident: Incident, timeline: list[Step]) -> str:
+def _detection(incident: Incident, moments: Moments, timeline: list[Step]) -> str:
+    """How the incident was opened, and the first sign of it (an alert, a report) if any
+    came before."""
     how = {IncidentSource.ALERT: "By a monitoring alert", IncidentSource.TICKET:
            "From a requester's ticket", IncidentSource.MANUAL: "Opened by the desk"}
-    first = next((s for s in timeline if s.kind in DETECTION_KINDS), None)
-    opening = str(how.get(IncidentSource(incident.source), "Opened by the desk"))
-    return f"{opening}: {first.body}" if first is not None and first.body else f"{opening}."
+    opening = how.get(IncidentSource(incident.source), "Opened by the desk")
+    first = next((s for s in timeline if s.kind in DETECTION_KINDS and s.kind != "opened"
+                  and s.at <= moments.opened and s.body), None)
+    return f"{opening}: {first.body}" if first is not None else f"{opening}."
 
 
 def _summary(incident: Incident, moments: Moments) -> str:

@@ -16,6 +16,8 @@ LABELS = {
     "resolved": "Resolved", "status": "Status", "update": "Public update",
     "internal_note": "Internal note", "linked": "Ticket linked", "ticket": "Ticket reported",
     "alert_fired": "Alert fired", "alert_resolved": "Alert recovered", "trigger": "Trigger",
+    "unlinked": "Ticket unlinked", "cos_changed": "Class changed", "changed": "Edited",
+    "reopened": "Reopened", "flagged": "Flagged",
 }
 
 
@@ -47,17 +49,16 @@ class Step:
 def recorded_steps(incident: Incident) -> list[Step]:
     """Every step the incident's record holds, in time order."""
     updates = list(IncidentUpdate.objects.filter(incident=incident).order_by("created_at", "id"))
-    steps = [_update_step(u) for u in updates]
     said = {(u.created_at, u.body.strip()) for u in updates}
     update_ids = {u.pk for u in updates}
-    for event in IncidentEvent.objects.filter(incident=incident).order_by("at", "id"):
-        # An update's own event repeats it: the update is the fuller record.
-        if event.data.get("update_id") in update_ids or (event.at, event.body.strip()) in said:
-            continue
-        steps.append(_event_step(event))
+    # An update's own event repeats it: the update is the fuller record.
+    steps = [_event_step(e) for e in IncidentEvent.objects.filter(incident=incident)
+             .order_by("at", "id")
+             if e.data.get("update_id") not in update_ids and (e.at, e.body.strip()) not in said]
+    steps += [_update_step(u) for u in updates]  # after the status change it announces
     tickets = Ticket.objects.filter(incident=incident).only("id", "title", "created_at")
     steps += [Step(id=f"ticket-{t.pk}", at=t.created_at, kind="ticket",
-                   body=f"{t.ref} reported: {t.title}") for t in tickets]
+                   body=f"{t.ref} {t.title}") for t in tickets]
     return sorted(steps, key=lambda s: s.at)
 
 

@@ -142,7 +142,7 @@ def test_impact_counts_users_groups_tickets_and_the_duplicates_it_answered(
                               "components": sorted(SCENARIO["incident"]["components"]),
                               "tickets": 2, "duplicates_answered": 1}
     reports = [s for s in body["timeline"] if s["kind"] == "ticket"]
-    assert [s["body"] for s in reports] == [f"{t.ref} reported: Cannot open course materials"
+    assert [s["body"] for s in reports] == [f"{t.ref} Cannot open course materials"
                                            for t in tickets]
     assert body["timings"]["time_to_detect"]["text"] == "0 s"
 
