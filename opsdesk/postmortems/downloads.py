@@ -11,9 +11,7 @@ from .render import as_json, render_markdown
 CONTENT_TYPES = {"md": "text/markdown; charset=utf-8", "pdf": "application/pdf",
                  "json": "application/json"}
 FORMATS = tuple(CONTENT_TYPES)
-# Links to a postmortem: for the desk (session), reverse(DESK_DOWNLOAD,
-# kwargs={"incident_id": …, "file_format": "pdf"}); the API (token) is API_URL + ?format=.
-DESK_DOWNLOAD = "postmortems:download"
+# The API's postmortem (token): reverse(API_URL, kwargs={"incident_id": …}) + ?format=.
 API_URL = "api:postmortem"
 
 

@@ -105,10 +105,7 @@ def postmortem_for(incident: Incident) -> PostmortemView:
     edits = TimelineEdit.objects.filter(postmortem=written) if written.pk else []
     timeline = with_edits(recorded_steps(incident), edits)
     moments = moments_of(incident, timeline)
-    words = _own_words(incident, written, timeline)
-    words["detection"] = words["detection"] or _detection(incident, moments, timeline)
-    if not words["summary"]:
-        words["summary"] = _summary(incident, moments)
+    words = _words(incident, written, timeline, moments)
     return PostmortemView(
         incident=incident, summary=words["summary"], trigger=words["trigger"],
         detection=words["detection"], root_cause=words["root_cause"],
@@ -151,8 +148,9 @@ def impact_of(incident: Incident) -> Impact:
                   tickets=tickets.count(), duplicates_answered=answered.count())
 
 
-def _own_words(incident: Incident, written: Postmortem,
-               timeline: list[Step]) -> dict[str, str]:
+def _words(incident: Incident, written: Postmortem, timeline: list[Step],
+           moments: Moments) -> dict[str, str]:
+    """Each written part: the desk's words, else the incident's, else its steps'."""
     def said(kind: str) -> str:
         return next((s.body for s in timeline if s.kind == kind and not s.misleading), "")
 
@@ -160,9 +158,9 @@ def _own_words(incident: Incident, written: Postmortem,
         t.strip() for t in Ticket.objects.filter(incident=incident)
         .exclude(lessons="").values_list("lessons", flat=True)))
     return {
-        "summary": written.summary or incident.summary,
+        "summary": written.summary or incident.summary or _summary(incident, moments),
         "trigger": written.trigger or said("trigger"),
-        "detection": written.detection,
+        "detection": written.detection or _detection(incident, moments, timeline),
         "root_cause": written.root_cause or incident.root_cause or said("identified"),
         "resolution": written.resolution or incident.resolution or said("resolved"),
         "lessons": written.lessons or lessons,
