@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from opsdesk.core.errors import InvalidInput
 from opsdesk.tickets.schemas import ErrorOut
@@ -32,29 +32,62 @@ class AlertsReceivedOut(Schema):
     opened: list[int]
 
 
+class GenericAlertIn(Schema):
+    """An alert in opsdesk's generic form."""
+
+    source: str = ""
+    key: str
+    status: str = Field(description="firing or resolved")
+    title: str
+    severity: str = ""
+    details: dict[str, Any] = Field(default_factory=dict)
+    description: str = ""
+    started_at: str | None = Field(None, description="RFC 3339")
+    ended_at: str | None = Field(None, description="RFC 3339")
+    group: str = Field("", description="Alerts of one group share an incident.")
+    components: list[str] = Field(default_factory=list)
+
+
 RESPONSES: dict[int, Any] = {200: AlertsReceivedOut, 400: ErrorOut, 401: ErrorOut,
                              413: ErrorOut}
+SECRET = [{"in": "query", "name": "token", "required": False, "schema": {"type": "string"},
+           "description": "The source's secret (or Authorization: Bearer, X-Opsdesk-Token)."}]
+
+
+def body_of(schema: dict[str, Any], *, form: bool = False) -> dict[str, Any]:
+    """The OpenAPI description of a monitoring system's body (read from the raw request)."""
+    content = {"application/json": {"schema": schema}}
+    if form:
+        content["application/x-www-form-urlencoded"] = {"schema": schema}
+    return {"requestBody": {"required": True, "content": content}, "parameters": SECRET}
 
 
 @router.post("/alertmanager", response=RESPONSES, auth=None,
+             openapi_extra=body_of({"type": "object", "description": "Alertmanager's webhook "
+                                    "message, version 4"}),
              summary="Prometheus Alertmanager webhook (version 4)")
 def alertmanager(request: HttpRequest) -> Any:
     return _receive(request, SourceKind.ALERTMANAGER)
 
 
 @router.post("/azure-monitor", response=RESPONSES, auth=None,
+             openapi_extra=body_of({"type": "object", "description": "Azure Monitor's "
+                                    "common alert schema"}),
              summary="Azure Monitor action group webhook (common alert schema)")
 def azure_monitor(request: HttpRequest) -> Any:
     return _receive(request, SourceKind.AZURE_MONITOR)
 
 
 @router.post("/uptimerobot", response=RESPONSES, auth=None,
+             openapi_extra=body_of({"type": "object", "description": "UptimeRobot's alert "
+                                    "variables (monitorID, alertType, …)"}, form=True),
              summary="UptimeRobot webhook (JSON or form)")
 def uptimerobot(request: HttpRequest) -> Any:
     return _receive(request, SourceKind.UPTIMEROBOT)
 
 
 @router.post("/generic", response=RESPONSES, auth=None,
+             openapi_extra=body_of(GenericAlertIn.model_json_schema()),
              summary="An alert in opsdesk's form: {source, key, status, title, severity, "
                      "details}")
 def generic(request: HttpRequest) -> Any:

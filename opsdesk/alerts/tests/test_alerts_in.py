@@ -137,3 +137,12 @@ def test_only_the_secrets_hash_is_stored(source_of):
     source, secret = source_of(SourceKind.ALERTMANAGER)
     source.refresh_from_db()
     assert secret not in str(vars(source)) and len(source.secret_hash) == 64
+
+
+def test_the_alert_paths_are_documented_as_taking_a_source_secret_not_a_user_token(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for kind in SourceKind:
+        operation = paths[f"/api/v1/alerts/{kind.path}"]["post"]
+        assert "security" not in operation
+        assert [p["name"] for p in operation["parameters"]] == ["token"]
+        assert "application/json" in operation["requestBody"]["content"]

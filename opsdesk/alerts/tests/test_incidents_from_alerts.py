@@ -4,6 +4,8 @@ happens when it fires again after recovering or after its incident was resolved.
 import copy
 from urllib.parse import urlencode
 
+import pytest
+
 from opsdesk.accounts.services import system_user
 from opsdesk.alerts.models import Alert, AlertStatus, SourceKind
 from opsdesk.incidents.models import Component, Incident, IncidentStatus
@@ -125,3 +127,40 @@ def test_azure_alerts_keep_their_essentials_but_not_the_secret(monitor, source_o
     assert alert.details["alertRule"] == "lms-exam-submission-exceptions"
     assert alert.severity == "Sev1" and Incident.objects.get().cos == Cos.EXPEDITE
     assert secret not in str(alert.details)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shipped_data")
+def test_the_same_notification_twice_at_once_opens_one_incident(source_of):
+    """Alertmanager in a pair sends each notification from both: the source's notifications
+    are taken one at a time, so the second is a repeat, not a second incident."""
+    import threading
+
+    from django.db import connection
+
+    from opsdesk.alerts.formats import PARSERS
+    from opsdesk.workflows.alerts import alert_received
+
+    source, _ = source_of(AM)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def receive() -> None:
+        try:
+            start.wait()
+            received = alert_received(source=source,
+                                      signals=PARSERS[AM](NOTIFICATIONS[AM][0]))
+            outcomes.append("opened" if received.opened else "repeat")
+        except Exception as exc:  # a unique-key clash would land here
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=receive) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["opened", "repeat"]
+    assert Incident.objects.count() == 1 and Alert.objects.get().repeats == 1
