@@ -247,6 +247,9 @@ OPSDESK_DUPLICATE_MAX = int(env("OPSDESK_DUPLICATE_MAX", "5"))
 # (title, minutes after resolving) it schedules.
 OPSDESK_INCIDENT_WATCH_HOURS = float(env("OPSDESK_INCIDENT_WATCH_HOURS", "24"))
 OPSDESK_INCIDENT_REOPEN_ON_MATCH = env_bool("OPSDESK_INCIDENT_REOPEN_ON_MATCH", False)
+# Postmortems: the owner of an open action item is reminded once when it is due within
+# this many days (or overdue).
+OPSDESK_ACTION_REMINDER_DAYS = int(env("OPSDESK_ACTION_REMINDER_DAYS", "2"))
 OPSDESK_INCIDENT_FOLLOW_UPS = (
     ("Check again that it works", 60),
     ("Confirm with the coordinators of the affected groups", 24 * 60),
