@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from opsdesk.accounts.models import User
-from opsdesk.communications.tests.conftest import smtp  # noqa: F401 (a fixture)
+from opsdesk.communications.tests.conftest import smtp, smtp_down  # noqa: F401 (fixtures)
 from opsdesk.incidents.models import Component, Incident, IncidentStatus, IncidentUpdate
 
 NOTE = "Internal: db-exam-02 replica lag 40 s, Le Ngoc A's account used to reproduce"
