@@ -125,3 +125,58 @@ def test_a_split_off_request_gets_its_own_clocks_and_ack(
     [(rcpt, ack)] = smtp.received
     assert rcpt == [other_requester.email] and new.ref in subject_of(ack)
     assert Message.objects.filter(ticket=new, template="ack").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shipped_data")
+def test_two_agents_merging_a_pair_crosswise_at_once_merge_it_once(agent, manager, target,
+                                                                     duplicate):
+    """Each merge locks the pair lower number first: one waits for the other, then finds
+    the pair merged (409), instead of the two deadlocking. A third transaction holds the
+    higher ticket until both merges are under way, so they always meet."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from opsdesk.core.errors import Conflict
+    from opsdesk.tickets.services import lock_ticket
+
+    holding, release = threading.Event(), threading.Event()
+    outcomes: list[str] = []
+
+    def hold(ticket):
+        try:
+            with transaction.atomic():
+                lock_ticket(ticket=ticket, version=None)
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def merge_as(actor, ticket, into):
+        try:
+            merge_ticket(ticket=ticket, into=into, actor=actor)
+            outcomes.append("merged")
+        except Conflict:
+            outcomes.append("refused")
+        except Exception as exc:  # a deadlock would land here
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hold, args=(max(target, duplicate, key=lambda t: t.pk),))]
+    threads[0].start()
+    holding.wait(10)
+    threads += [threading.Thread(target=merge_as, args=args)
+                for args in ((agent, duplicate, target), (manager, target, duplicate))]
+    for thread in threads[1:]:
+        thread.start()
+    time.sleep(0.5)  # both merges wait on a lock by now
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["merged", "refused"]
+    pointers = set(Ticket.objects.values_list("merged_into", flat=True))
+    assert pointers in ({None, target.pk}, {None, duplicate.pk})
