@@ -9,7 +9,16 @@ from django.urls import reverse
 from opsdesk.accounts.models import User
 from opsdesk.core.errors import Conflict, Forbidden, InvalidInput
 
-from .models import Attachment, MailReference, Message, MessageKind, Stage, Ticket, format_ref
+from .models import (
+    Attachment,
+    DeliveryStatus,
+    MailReference,
+    Message,
+    MessageKind,
+    Stage,
+    Ticket,
+    format_ref,
+)
 from .services import TicketDraft, bump_version, lock_ticket, record_event
 
 FINISHED = frozenset({Stage.CLOSED, Stage.CANCELLED})
@@ -55,13 +64,19 @@ def carry_over(*, ticket: Ticket, into: Ticket) -> int:
 
     Entries keep their times, so they fall into place on the other timeline. When the two
     requesters differ, the moved entries leave the portal (public=False): a requester never
-    reads another's conversation; the desk still sees them all. Notes stay notes."""
-    entries = Message.objects.filter(ticket=ticket)
+    reads another's conversation; the desk still sees them all. Notes stay notes. A reply
+    not emailed yet (pending, or failed and to be sent again) stays with its files where
+    it was written: moved, it would go to the other ticket's requester and followers."""
+    undelivered = Message.objects.filter(
+        ticket=ticket, kind=MessageKind.REPLY,
+        delivery_status__in=(DeliveryStatus.PENDING, DeliveryStatus.FAILED))
+    entries = Message.objects.filter(ticket=ticket).exclude(pk__in=undelivered)
     if ticket.requester_id == into.requester_id:
         moved = entries.update(ticket=into)
     else:
         moved = entries.update(ticket=into, public=False)
-    Attachment.objects.filter(ticket=ticket).update(ticket=into)
+    Attachment.objects.filter(ticket=ticket).exclude(message__in=undelivered) \
+        .update(ticket=into)
     # An escalation's mail stays with the escalation (its answers thread onto it).
     MailReference.objects.filter(ticket=ticket, escalation__isnull=True).update(ticket=into)
     followers = {*ticket.followers.all(), ticket.requester} - {into.requester}

@@ -99,6 +99,19 @@ def test_later_replies_on_the_target_reach_the_merged_tickets_requester(
     assert sorted(rcpt) == sorted([requester.email, other_requester.email])
 
 
+def test_a_reply_not_emailed_yet_stays_and_goes_to_the_merged_tickets_requester_only(
+        agent, other_requester, target, duplicate, smtp, run_tasks,  # noqa: F811
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # queued, the worker not run yet
+        queued = message_workflow.add_message(ticket=duplicate, actor=agent, kind="reply",
+                                              body="Which browser do you use?")
+    merge(agent, duplicate, target, django_capture_on_commit_callbacks)
+    assert Message.objects.get(pk=queued.pk).ticket_id == duplicate.pk
+    assert run_tasks() == 2
+    assert [rcpt for rcpt, _ in smtp.received] == [[other_requester.email]] * 2
+    assert {body_of(m).strip() for m in smtp.messages} >= {"Which browser do you use?"}
+
+
 def test_without_automatic_notices_nobody_is_emailed(
         agent, target, duplicate, smtp, run_tasks, settings,  # noqa: F811
         django_capture_on_commit_callbacks):
