@@ -36,13 +36,14 @@ from .forms import (
     impact_from,
     initial_impact,
 )
+from .ticket_links import incident_context
 
 CLOCK_ORDER = {t: i for i, t in enumerate(Target.values)}
 RECENT_ENTRIES = 200  # a long incident opens on its latest entries; "show all" has the rest
 
 
 def _ticket(pk: int) -> Ticket:
-    ticket = with_relations(Ticket.objects.all()).filter(pk=pk).first()
+    ticket = with_relations(Ticket.objects.select_related("incident")).filter(pk=pk).first()
     if ticket is None:
         raise Http404
     return ticket
@@ -81,6 +82,7 @@ def _page(request: HttpRequest, ticket: Ticket, status: int = 200,
         "runs": ticket.automation_runs.select_related("actor").prefetch_related("steps")[:10],
         "escalations": ticket.escalations.select_related("team").prefetch_related("responses"),
         "duplicates": likely_duplicates(ticket),
+        **incident_context(ticket),
         **forms_,
     }, status=status)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import reports, rules, runs, ticket, views
+from . import incidents, reports, rules, runs, ticket, ticket_links, views
 
 app_name = "web"
 urlpatterns = [
@@ -20,6 +20,24 @@ urlpatterns = [
     path("tickets/<int:pk>/playbooks", runs.post_playbook, name="playbook"),
     path("tickets/<int:pk>/automation-runs/<int:run_id>/retry", runs.post_retry,
          name="run_retry"),
+    path("tickets/<int:pk>/incident", ticket_links.post_ticket_incident, name="ticket_incident"),
+    path("tickets/<int:pk>/merge", ticket_links.post_merge, name="merge"),
+    path("tickets/<int:pk>/split", ticket_links.post_split, name="split"),
+    path("link-to-incident", ticket_links.post_queue_link, name="queue_link"),
+    path("incidents/", incidents.incidents_page, name="incidents"),
+    path("incidents/new", incidents.post_open, name="incident_open"),
+    path("incidents/<int:pk>/", incidents.incident_page, name="incident"),
+    path("incidents/<int:pk>/updates", incidents.post_update, name="incident_update"),
+    path("incidents/<int:pk>/resolve", incidents.post_resolve, name="incident_resolve"),
+    path("incidents/<int:pk>/change", incidents.post_change, name="incident_change"),
+    path("incidents/<int:pk>/tickets", incidents.post_link, name="incident_link"),
+    path("incidents/<int:pk>/tickets/<int:ticket_id>/unlink", incidents.post_unlink,
+         name="incident_unlink"),
+    path("incidents/<int:pk>/follow-ups/<int:follow_up_id>/done",
+         incidents.post_follow_up_done, name="follow_up_done"),
+    path("incidents/<int:pk>/postmortem/", incidents.postmortem_page, name="postmortem"),
+    path("incidents/<int:pk>/postmortem.<str:file_format>", incidents.postmortem_download,
+         name="postmortem_download"),
     path("rules/", rules.rules_page, name="rules"),
     path("rules/new", rules.new_rule, name="rule_new"),
     path("rules/test", rules.test_rule, name="rule_test"),

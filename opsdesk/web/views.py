@@ -12,6 +12,7 @@ from opsdesk.tickets.queries import filter_tickets, page_of_tickets
 from opsdesk.tickets.representation import with_relations
 
 from .access import desk_staff_required
+from .incident_reads import active_incidents, prefetch_incident_hints
 from .queues import cached_counts, filters_from, fresh_counts, queues_for
 
 PAGE_SIZE = 50
@@ -36,7 +37,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     error = ""
     try:
         tickets = filter_tickets(Ticket.objects.all(), filters_from(params), user)  # type: ignore[arg-type]
-        listed = with_relations(tickets).defer("description", "cos_rationale", "workaround")
+        listed = with_relations(tickets).select_related("incident").prefetch_related(
+            prefetch_incident_hints()).defer("description", "cos_rationale", "workaround")
         rows, next_cursor = page_of_tickets(listed, order=params.get("order"),
                                             cursor=params.get("cursor"), size=PAGE_SIZE)
     except InvalidInput as exc:
@@ -49,7 +51,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "counts_pending": len(counts) < sum(len(queues) for _label, queues in groups),
         "current": _current_queue(params, groups), "tickets": rows, "next_url": next_url,
         "params": params, "error": error, "stages": Stage.choices, "cos_choices": Cos.choices,
-        "kept_filters": ("team", "tag", "assignee", "requester", "sla_status", "order"),
+        "kept_filters": ("team", "tag", "assignee", "requester", "sla_status", "order",
+                         "incident"),
+        "active_incidents": active_incidents(),
     })
 
 

@@ -15,19 +15,29 @@ def _words() -> dict[str, str]:
     """Translated words for countdowns, looked up once per language, not once per row."""
     language = get_language() or "en"
     if language not in _WORDS:
+        from opsdesk.incidents.models import IncidentStatus
         from opsdesk.sla.models import ClockStatus, Target
         from opsdesk.tickets.models import Cos
 
         _WORDS[language] = {"left": _("left"), "overdue": _("overdue by"),
                             **{f"t:{t.value}": str(t.label) for t in Target},
                             **{f"s:{s.value}": str(s.label) for s in ClockStatus},
-                            **{f"c:{c.value}": str(c.label) for c in Cos}}
+                            **{f"c:{c.value}": str(c.label) for c in Cos},
+                            **{f"i:{s.value}": str(s.label) for s in IncidentStatus}}
     return _WORDS[language]
 
 
 @register.filter
 def stars(priority: int) -> str:
     return "★" * priority + "☆" * (3 - priority)
+
+
+@register.filter
+def ticket_ref(number: int) -> str:
+    """A ticket's number as its reference (#00042)."""
+    from opsdesk.tickets.models import format_ref
+
+    return format_ref(number)
 
 
 @register.filter
@@ -40,6 +50,12 @@ def percent(score: float) -> str:
 def cos_badge(ticket: Any) -> str:
     return format_html('<span class="badge cos-{}">{}</span>', ticket.cos,
                        _words()[f"c:{ticket.cos}"])
+
+
+@register.simple_tag
+def incident_status(incident: Any) -> str:
+    return format_html('<span class="badge inc-{}">{}</span>', incident.status,
+                       _words()[f"i:{incident.status}"])
 
 
 @register.filter

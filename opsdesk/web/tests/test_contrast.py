@@ -17,7 +17,8 @@ PAIRS = [
     (WHITE, "accent"), (WHITE, "expedite"), (WHITE, "priority"), (WHITE, "standard"),
     (WHITE, "fixed"), (WHITE, "intangible"), (WHITE, "note-line"), ("ink", "note-bg"),
     ("#6b4300", "note-bg"), ("reply-line", "card"), ("ok", "card"), ("amber", "card"),
-    ("red", "card"), (WHITE, TOPBAR), ("ink", COLUMN), ("muted", COLUMN),
+    ("red", "card"), (WHITE, TOPBAR), ("ink", COLUMN), ("muted", COLUMN), (WHITE, "red"),
+    (WHITE, "ok"),
 ]
 
 
