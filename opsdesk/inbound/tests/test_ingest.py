@@ -209,6 +209,21 @@ def test_a_second_late_reply_goes_to_the_follow_up_not_a_third_ticket(ticket_of_
     assert Ticket.objects.count() == 2
 
 
+def test_mail_to_a_merged_ticket_goes_on_to_the_ticket_it_was_merged_into(
+        ticket_of_requester, agent):
+    from opsdesk.tickets.services import TicketDraft
+    from opsdesk.workflows.merging import merge_ticket
+    from opsdesk.workflows.tickets import open_ticket
+
+    target = open_ticket(actor=agent, draft=TicketDraft(
+        requester=ticket_of_requester.requester, title="Exam page broken for the class"))
+    merge_ticket(ticket=ticket_of_requester, into=target, actor=agent)
+    inbound = ingest(mail(subject=f"Re: [{ticket_of_requester.ref}] Cannot open the exam",
+                          body=REPLY))
+    assert inbound.outcome == Outcome.THREADED and inbound.ticket == target
+    assert [m.body for m in replies_of(target)][-1] == REPLY
+
+
 def test_mail_to_a_ticket_closed_recently_threads_onto_it(ticket_of_requester):
     close(ticket_of_requester, days_ago=6)
     inbound = ingest(mail(subject=f"Re: [{ticket_of_requester.ref}]", body="Thanks!"))
