@@ -14,6 +14,7 @@ BENCHMARKS = {
     "email-ingest": "bench.email_ingest",
     "fan-out": "bench.fan_out",
     "login-recovery": "bench.login_recovery",
+    "outage-burst": "bench.outage_burst",
     "peer": "bench.peer",
     "sla-scan": "bench.sla_scan",
     "web-pages": "bench.web_pages",
