@@ -114,11 +114,6 @@ def status_snapshot() -> StatusSnapshot:
     return snapshot
 
 
-def forget_snapshot() -> None:
-    """Build the snapshot afresh on the next read (after a change the public must see now)."""
-    cache.delete(CACHE_KEY)
-
-
 def build_snapshot(now: datetime | None = None) -> StatusSnapshot:
     """Read the status page's content from the database."""
     now = now or timezone.now()
@@ -129,12 +124,11 @@ def build_snapshot(now: datetime | None = None) -> StatusSnapshot:
     active = tuple(i for i in incidents if i.status in ACTIVE_STATUSES)
     history = tuple(sorted((i for i in incidents if i.status not in ACTIVE_STATUSES),
                            key=lambda i: (i.resolved_at or now, i.id), reverse=True))
-    days = [first_day + timedelta(days=n) for n in range(HISTORY_DAYS)]
     components = tuple(
         ComponentStatus(
             name=component.name, description=component.description,
             status=_worst([i.severity for i in active if component.name in i.components]),
-            days=_days(component.name, incidents, days, now))
+            days=_days(component.name, incidents, first_day, now))
         for component in Component.objects.only("name", "description", "position"))
     return StatusSnapshot(components=components, incidents=active, history=history,
                           updated_at=now)
@@ -170,15 +164,20 @@ def _worst(levels: Iterable[str]) -> str:
     return max(levels, key=_SEVERITY.__getitem__, default=OPERATIONAL)
 
 
-def _days(component: str, incidents: list[PublicIncident], days: list[date],
+def _days(component: str, incidents: list[PublicIncident], first_day: date,
           now: datetime) -> tuple[Day, ...]:
     """Each day's worst incident on this component; a resolved incident counts as degraded
     or, if Expedite, as an outage on every day it lasted."""
-    naming = [i for i in incidents if component in i.components]
-    strip = []
-    for day in days:
-        on_day = [i for i in naming if timezone.localdate(i.started_at) <= day
-                  <= timezone.localdate(i.resolved_at or now)]
-        level = _worst(MAJOR_OUTAGE if i.cos == Cos.EXPEDITE else DEGRADED for i in on_day)
-        strip.append(Day(day=day, status=level, incidents=tuple(i.title for i in on_day)))
-    return tuple(strip)
+    levels = [OPERATIONAL] * HISTORY_DAYS
+    titles: list[list[str]] = [[] for _ in range(HISTORY_DAYS)]
+    for incident in incidents:
+        if component not in incident.components:
+            continue
+        level = MAJOR_OUTAGE if incident.cos == Cos.EXPEDITE else DEGRADED
+        start = (timezone.localdate(incident.started_at) - first_day).days
+        end = (timezone.localdate(incident.resolved_at or now) - first_day).days
+        for n in range(max(start, 0), min(end, HISTORY_DAYS - 1) + 1):
+            levels[n] = _worst((levels[n], level))
+            titles[n].append(incident.title)
+    return tuple(Day(day=first_day + timedelta(days=n), status=levels[n],
+                     incidents=tuple(titles[n])) for n in range(HISTORY_DAYS))

@@ -10,15 +10,16 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.html import format_html_join
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from opsdesk.incidents.models import Component
 
 from . import services
 from .forms import SubscribeForm
-from .queries import HISTORY_DAYS, PublicIncident, status_snapshot
+from .queries import HISTORY_DAYS, Day, PublicIncident, status_snapshot
 from .wording import (
     component_status_label,
     incident_status_label,
@@ -29,7 +30,7 @@ from .wording import (
 BANNER_SCRIPT = Path(__file__).resolve().parent / "static" / "status" / "banner.js"
 
 
-@require_GET
+@require_safe
 def status_page(request: HttpRequest) -> HttpResponse:
     """Components, active incidents, 90 days of history, the subscription form; `?lang=vi`
     switches the language (remembered, as the language menu does) and comes back here."""
@@ -54,7 +55,7 @@ def _page(request: HttpRequest, form: SubscribeForm, status: int = 200) -> HttpR
     snapshot = status_snapshot()
     language = language_of(get_language())
     components = [{"name": c.name, "description": c.description, "status": c.status,
-                   "label": component_status_label(c.status), "days": c.days}
+                   "label": component_status_label(c.status), **_strip(c.name, c.days)}
                   for c in snapshot.components]
     return render(request, "status/page.html", {
         "status": snapshot.status, "status_label": page_status_label(snapshot.status),
@@ -63,6 +64,20 @@ def _page(request: HttpRequest, form: SubscribeForm, status: int = 200) -> HttpR
         "history": [_incident(i, language) for i in snapshot.history],
         "history_days": HISTORY_DAYS, "updated_at": snapshot.updated_at, "form": form,
     }, status=status)
+
+
+def _strip(name: str, days: tuple[Day, ...]) -> dict[str, Any]:
+    """A component's days as marks (status, what happened that day), and one sentence for
+    screen readers."""
+    quiet = _("no incident")
+    # Joined here, not in the template: ninety marks a component are most of the page's work.
+    marks = format_html_join("", '<span class="day day-{}" title="{}"></span>', (
+        (d.status, f"{d.day:%Y-%m-%d}: {'; '.join(d.incidents) or quiet}") for d in days))
+    troubled = sum(1 for d in days if d.incidents)
+    summary = ngettext("%(name)s: %(n)s day with incidents in the last %(days)s days",
+                       "%(name)s: %(n)s days with incidents in the last %(days)s days",
+                       troubled) % {"name": name, "n": troubled, "days": len(days)}
+    return {"marks": marks, "summary": summary, "days": days}
 
 
 def _incident(incident: PublicIncident, language: str) -> dict[str, Any]:
@@ -121,7 +136,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "status/unsubscribe.html", {"email": email})
 
 
-@require_GET
+@require_safe
 def banner_script(request: HttpRequest) -> HttpResponse:
     """The script an LMS page includes to show the banner of its group (docs/status-page.md)."""
     response = HttpResponse(_banner_script(), content_type="text/javascript; charset=utf-8")

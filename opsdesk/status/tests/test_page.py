@@ -85,3 +85,5 @@ def test_the_history_shows_90_days_and_past_incidents(client, make_incident, exa
     assert [(d.day, d.status) for d in marked] == [
         (timezone.localdate(three_days_ago), "major_outage")]
     assert page.count("day-major_outage") == 1
+    assert 'aria-label="LMS · exam submission: 1 day with incidents in the last 90 days"' in page
+    assert 'aria-label="LMS · video: 0 days with incidents in the last 90 days"' in page
