@@ -1,5 +1,7 @@
 """Status page fixtures: components, incidents written as the desk would, a real SMTP server."""
 
+import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -7,9 +9,15 @@ import pytest
 from django.utils import timezone
 
 from opsdesk.accounts.models import User
-from opsdesk.communications.tests.conftest import smtp, smtp_down  # noqa: F401 (fixtures)
+from opsdesk.communications.tests.conftest import (  # noqa: F401 (fixtures)
+    body_of,
+    smtp,
+    smtp_down,
+)
 from opsdesk.incidents.models import Component, Incident, IncidentStatus, IncidentUpdate
+from opsdesk.status.models import Subscription
 
+CONFIRM = re.compile(r"http://[^/\s]+(/status/confirm/[^/\s]+/)")
 NOTE = "Internal: db-exam-02 replica lag 40 s, Le Ngoc A's account used to reproduce"
 
 
@@ -55,3 +63,29 @@ def exam_outage(make_incident: Any, exam: Component) -> Incident:
         updates=(("We are investigating failed exam submissions.",
                   "Chúng tôi đang kiểm tra lỗi nộp bài thi.", True),
                  (NOTE, "", False)))
+
+
+@pytest.fixture
+def subscribe(client: Any, django_capture_on_commit_callbacks: Any, run_tasks: Any) -> Any:
+    """Post the form on /status/ and run the queued confirmation job."""
+
+    def post(email: str, components: Sequence[Component] = ()) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/status/subscribe", {
+                "email": email, "components": [c.pk for c in components]})
+        run_tasks()
+        return response
+
+    return post
+
+
+@pytest.fixture
+def confirmed(client: Any, subscribe: Any, smtp: Any) -> Any:  # noqa: F811 (the fixture)
+    """Subscribe, then confirm through the emailed link; the subscription."""
+
+    def make(email: str, components: Sequence[Component] = ()) -> Subscription:
+        subscribe(email, components)
+        client.post(CONFIRM.search(body_of(smtp.messages[-1])).group(1))
+        return Subscription.objects.get(email=email.lower())
+
+    return make

@@ -11,37 +11,10 @@ from opsdesk.incidents.models import IncidentUpdate
 from opsdesk.status.models import Subscription
 from opsdesk.status.notices import queue_subscriber_notices
 
-from .conftest import NOTE
+from .conftest import CONFIRM, NOTE
 
-CONFIRM = re.compile(r"http://[^/\s]+(/status/confirm/[^/\s]+/)")
 UNSUBSCRIBE = re.compile(r"http://[^/\s]+(/status/unsubscribe/[^/\s]+/)")
 UPDATE = "A fix is deployed; submissions work again for most students."
-
-
-@pytest.fixture
-def subscribe(client, django_capture_on_commit_callbacks, run_tasks):
-    """Post the form on /status/ and run the queued confirmation job."""
-
-    def post(email, components=()):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post("/status/subscribe", {
-                "email": email, "components": [c.pk for c in components]})
-        run_tasks()
-        return response
-
-    return post
-
-
-@pytest.fixture
-def confirmed(client, subscribe, smtp):
-    """Subscribe, then confirm through the emailed link; the subscription."""
-
-    def make(email, components=()):
-        subscribe(email, components)
-        client.post(CONFIRM.search(body_of(smtp.messages[-1])).group(1))
-        return Subscription.objects.get(email=email.lower())
-
-    return make
 
 
 @pytest.fixture
