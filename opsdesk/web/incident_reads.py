@@ -16,7 +16,7 @@ from opsdesk.incidents.models import (
     IncidentStatus,
     IncidentUpdate,
 )
-from opsdesk.tickets.models import MessageKind, Ticket
+from opsdesk.tickets.models import ImpactGroup, MessageKind, Ticket
 
 RECENT_RESOLVED_DAYS = 30
 RECENT_RESOLVED_LIMIT = 50
@@ -72,6 +72,16 @@ def linked_tickets(incident: Incident) -> list[LinkedTicket]:
             last_asked_at=Max("messages__created_at", filter=replies & ~staff),
         ).order_by("pk")[:LINKED_SHOWN]
     return [LinkedTicket(t) for t in tickets]
+
+
+def groups_of(incident: Incident) -> list[str]:
+    """The groups it affects: those named on it, then those its tickets name (each once)."""
+    named = ImpactGroup.objects.filter(ticket__incident=incident).order_by("name") \
+        .values_list("name", flat=True).distinct()
+    seen: dict[str, str] = {}
+    for name in [*incident.groups, *named]:
+        seen.setdefault(name.casefold(), name)
+    return list(seen.values())
 
 
 def updates_of(incident: Incident) -> list[IncidentUpdate]:

@@ -34,6 +34,7 @@ from .incident_forms import (
 from .incident_reads import (
     LINKED_SHOWN,
     events_of,
+    groups_of,
     incident_list,
     incident_of,
     linked_tickets,
@@ -113,6 +114,7 @@ def _page(request: HttpRequest, incident: Incident, status: int = 200,
         "updates": updates_of(incident), "events": events_of(incident),
         "follow_ups": incident.follow_ups.all(),
         "components": [c.name for c in incident.components.all()],
+        "groups": groups_of(incident),
         "postmortem_formats": FORMATS,
         **forms_,
     }, status=status)
