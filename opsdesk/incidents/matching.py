@@ -1,0 +1,255 @@
+"""Which open incidents a new ticket is a report of, scored 0 to 1 (auto-link at intake).
+
+The incidents considered are the active ones and the resolved ones still watched
+(`watch_until` not past), opened before the ticket. Each has a profile:
+
+- its words: the terms (duplicates/text.py: EN/VI, with or without diacritics, one glossary)
+  of its title, components and summary, and of up to LINKED_SAMPLE of its first and of its
+  latest linked tickets (title, description, tags), averaged — a word every report uses
+  counts fully, one only a few used counts little;
+- its classes: the course codes ("web101") of its groups and of its linked tickets' groups
+  and words.
+
+The score of a ticket against a profile is
+    text × (1 + GROUP_BOOST × the share of the ticket's classes the incident has seen)
+         × time,
+capped at 1, where `text` is the cosine similarity of the ticket's words and the profile's,
+each word weighed by its field (title, description, tag) and its rarity among the open
+tickets that are not reports of this incident (duplicates' TermFrequency counts, less the
+incident's own open tickets holding it: a burst of reports does not make the incident's own
+words common). Class codes are compared apart from the words: a report from a class the
+incident has not seen is not penalised, one from a class it has is confirmed — but a shared
+class never stands for the words (an exam outage in the classes of a video problem scores
+low). `time` is 1 while the incident is active and heard of in the last QUIET_HOURS, less by
+QUIET_DECAY a day after that (at least TIME_FLOOR); for a resolved incident being watched
+it starts at WATCHED and falls to TIME_FLOOR at the end of the watch.
+
+Costs one query when no incident is open, five otherwise (incidents, their components,
+sampled linked tickets, their labels, term counts), whatever the number of linked tickets.
+"""
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
+
+from opsdesk.duplicates import lookups
+from opsdesk.duplicates.services import RARITY_SCALE
+from opsdesk.duplicates.text import DESCRIPTION, DESCRIPTION_CHARS, TITLE, fold, terms_of
+from opsdesk.tickets.models import OPEN_STAGES, ImpactGroup, Ticket
+from opsdesk.tickets.services import NewTicket
+
+from .models import ACTIVE_STATUSES, Incident
+
+LINKED_SAMPLE = 10  # the first and the latest linked tickets in a profile, each
+GROUP_BOOST = 0.3
+QUIET_HOURS = 48.0
+QUIET_DECAY = 0.04  # a day
+WATCHED = 0.9
+TIME_FLOOR = 0.75
+_COURSE = re.compile(r"[a-z]{2,}\d{3}")  # the course of a class code: web101 in WEB101-HN
+# What support reports say in many ways that text.py drops or splits (folded words).
+_SYMPTOMS = {
+    "missing": re.compile(r"\b(?:not (?:showing|shown|visible|displayed|appearing)|missing|"
+                          r"disappeared|empty|blank|gone|khong hien(?: thi)?|trong tron|"
+                          r"trong rong|bi trong|mat het|bien mat)\b"),
+}
+# A numbered thing ("lesson 3", "bài giảng 3") is one term: lesson-3. Folded words.
+_NUMBERED = re.compile(
+    r"\b(lesson|lecture|bai giang|bai hoc|bai tap|bai|assignment|homework|quiz|week|tuan|"
+    r"unit|chapter|chuong|module|session|buoi)\s+(?:so\s+)?(\d{1,3})\b")
+_NUMBERED_TERM = {"lecture": "lesson", "bai giang": "lesson", "bai hoc": "lesson",
+                  "bai": "lesson", "bai tap": "assignment", "homework": "assignment",
+                  "tuan": "week", "chuong": "chapter", "buoi": "session"}
+
+
+@dataclass(frozen=True)
+class IncidentMatch:
+    incident_id: int
+    score: float
+
+
+@dataclass
+class _Profile:
+    incident_id: int
+    time: float
+    open_linked: int
+    words: dict[str, float] = field(default_factory=dict)  # term → mean field factor
+    share: dict[str, float] = field(default_factory=dict)  # term → share of linked holding it
+    courses: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Text:
+    words: dict[str, float]
+    courses: frozenset[str]
+
+
+def link_threshold() -> float:
+    """The score from which a new ticket is linked to the incident by itself."""
+    return float(getattr(settings, "OPSDESK_INCIDENT_LINK_THRESHOLD", 0.4))
+
+
+def suggest_threshold() -> float:
+    """The score from which an incident is shown to the agent as a candidate."""
+    return float(getattr(settings, "OPSDESK_INCIDENT_SUGGEST_THRESHOLD", 0.25))
+
+
+def match_new_tickets(*, created: Sequence[NewTicket],
+                      at: datetime) -> dict[int, list[IncidentMatch]]:
+    """For each new ticket, the open incidents it looks like (score ≥ suggest_threshold),
+    best first."""
+    profiles = _profiles(at=at)
+    texts = {new.ticket.pk: _text_of(new.ticket.title, new.ticket.description,
+                                     new.groups, new.tags) for new in created}
+    return _score_all(texts, profiles)
+
+
+def match_ticket(*, ticket: Ticket, at: datetime) -> list[IncidentMatch]:
+    """The open incidents an existing ticket looks like (itself left out of their
+    profiles), best first."""
+    profiles = _profiles(at=at, leave_out=ticket.pk)
+    groups = list(ImpactGroup.objects.filter(ticket_id=ticket.pk).values_list("name", flat=True))
+    tags = list(ticket.tags.values_list("name", flat=True))
+    texts = {ticket.pk: _text_of(ticket.title, ticket.description, groups, tags)}
+    return _score_all(texts, profiles)[ticket.pk]
+
+
+def _text_of(title: str, description: str, groups: Iterable[str],
+             tags: Iterable[str]) -> _Text:
+    """A text's words (class codes left out) and the courses it names or is from."""
+    terms = terms_of(title=title, description=description, tags=tags)
+    for part, factor in ((fold(description[:DESCRIPTION_CHARS]), DESCRIPTION),
+                         (fold(title), TITLE)):
+        for term, pattern in _SYMPTOMS.items():
+            if pattern.search(part):
+                terms[term] = max(terms.get(term, 0.0), factor)
+        for noun, number in _NUMBERED.findall(part):
+            terms[f"{_NUMBERED_TERM.get(noun, noun)}-{number}"] = factor
+    courses = {m.group() for term in terms if (m := _COURSE.match(term))}
+    courses |= {m.group() for name in groups if (m := _COURSE.match(fold(name)))}
+    words = {t: factor for t, factor in terms.items() if not _COURSE.match(t)}
+    return _Text(words, frozenset(courses))
+
+
+def _score_all(texts: dict[int, _Text],
+               profiles: list[_Profile]) -> dict[int, list[IncidentMatch]]:
+    found: dict[int, list[IncidentMatch]] = {ticket_id: [] for ticket_id in texts}
+    if not profiles:
+        return found
+    every = {t for text in texts.values() for t in text.words}
+    every |= {t for profile in profiles for t in profile.words}
+    counts = lookups.term_counts(sorted(every)) if every else {}
+    least = suggest_threshold()
+    for ticket_id, text in texts.items():
+        scored = [IncidentMatch(p.incident_id, _score(text, p, counts)) for p in profiles]
+        found[ticket_id] = sorted((m for m in scored if m.score >= least),
+                                  key=lambda m: (-m.score, m.incident_id))
+    return found
+
+
+def _score(text: _Text, profile: _Profile, counts: dict[str, int]) -> float:
+    def rarity(term: str) -> float:
+        others = counts.get(term, 0) - round(profile.share.get(term, 0.0) * profile.open_linked)
+        return math.log1p(RARITY_SCALE / (1 + max(0, others)))
+
+    ours = {t: f * rarity(t) for t, f in text.words.items()}
+    theirs = {t: f * rarity(t) for t, f in profile.words.items()}
+    norm = math.sqrt(sum(ours.values()) * sum(theirs.values()))
+    if not norm:
+        return 0.0
+    words = sum(min(w, theirs[t]) for t, w in ours.items() if t in theirs) / norm
+    seen = len(text.courses & profile.courses) / len(text.courses) if text.courses else 0.0
+    return round(min(1.0, words * (1 + GROUP_BOOST * seen) * profile.time), 3)
+
+
+def _time_factor(incident: Incident, last_heard: datetime, at: datetime) -> float:
+    """1 while active and heard of lately; lower as it goes quiet or once resolved."""
+    if incident.status not in ACTIVE_STATUSES:
+        resolved = incident.resolved_at or last_heard
+        watch = max(1.0, (incident.watch_until - resolved).total_seconds()) \
+            if incident.watch_until else 1.0
+        gone = min(1.0, max(0.0, (at - resolved).total_seconds() / watch))
+        return WATCHED - (WATCHED - TIME_FLOOR) * gone
+    quiet_days = ((at - last_heard).total_seconds() / 3600 - QUIET_HOURS) / 24
+    return max(TIME_FLOOR, 1.0 - QUIET_DECAY * max(0.0, quiet_days))
+
+
+def _profiles(*, at: datetime, leave_out: int | None = None) -> list[_Profile]:
+    """The profiles of the incidents a ticket received `at` may be a report of."""
+    incidents = list(
+        Incident.objects.filter(Q(status__in=ACTIVE_STATUSES) | Q(watch_until__gte=at),
+                                opened_at__lte=at)
+        .annotate(open_linked=Count("tickets", filter=Q(tickets__stage__in=OPEN_STAGES)),
+                  last_linked=Max("tickets__created_at")))
+    if not incidents:
+        return []
+    ids = [incident.pk for incident in incidents]
+    components: dict[int, list[str]] = defaultdict(list)
+    for incident_id, name in Incident.components.through.objects.filter(
+            incident_id__in=ids).values_list("incident_id", "component__name"):
+        components[incident_id].append(name)
+    samples = _linked_samples(ids, leave_out)
+    profiles = []
+    for incident in incidents:
+        last = max(incident.opened_at, incident.updated_at,
+                   incident.last_linked or incident.opened_at)
+        own = _text_of(" ".join([incident.title, *components[incident.pk]]), incident.summary,
+                       incident.groups, ())
+        profiles.append(_profile(incident, own, samples[incident.pk],
+                                 _time_factor(incident, min(last, at), at)))
+    return profiles
+
+
+def _profile(incident: Incident, own: _Text, linked: list[_Text], time: float) -> _Profile:
+    """An incident's averaged words and its courses, from its own text and its linked tickets'."""
+    profile = _Profile(incident.pk, time, getattr(incident, "open_linked", 0))
+    sums: dict[str, float] = defaultdict(float)
+    held: dict[str, int] = defaultdict(int)
+    for text in (own, *linked):
+        profile.courses |= text.courses
+        for term, factor in text.words.items():
+            sums[term] += factor
+    for text in linked:
+        for term in text.words:
+            held[term] += 1
+    documents = 1 + len(linked)
+    profile.words = {term: total / documents for term, total in sums.items()}
+    profile.share = {term: n / len(linked) for term, n in held.items()}
+    return profile
+
+
+def _linked_samples(ids: list[int], leave_out: int | None) -> dict[int, list[_Text]]:
+    """The texts of the first and latest LINKED_SAMPLE tickets of each incident (two reads)."""
+    by_incident = Window(RowNumber(), partition_by=[F("incident_id")], order_by=F("id").asc())
+    latest = Window(RowNumber(), partition_by=[F("incident_id")], order_by=F("id").desc())
+    linked = Ticket.objects.filter(incident_id__in=ids)
+    if leave_out is not None:
+        linked = linked.exclude(pk=leave_out)
+    rows = list(linked.annotate(first=by_incident, last=latest)
+                .filter(Q(first__lte=LINKED_SAMPLE) | Q(last__lte=LINKED_SAMPLE))
+                .values_list("id", "incident_id", "title", "description"))
+    labels = _labels([row[0] for row in rows])
+    samples: dict[int, list[_Text]] = defaultdict(list)
+    for ticket_id, incident_id, title, description in rows:
+        groups, tags = labels[ticket_id]
+        samples[incident_id].append(_text_of(title, description, groups, tags))
+    return samples
+
+
+def _labels(ticket_ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
+    """The groups and tags of these tickets, in one read (a ticket has a few of each)."""
+    found: dict[int, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    if ticket_ids:
+        for ticket_id, group, tag in Ticket.objects.filter(pk__in=ticket_ids).values_list(
+                "pk", "impact_groups__name", "tags__name"):
+            groups, tags = found[ticket_id]
+            groups.update([group] if group else [])
+            tags.update([tag] if tag else [])
+    return found
