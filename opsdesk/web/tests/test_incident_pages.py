@@ -463,9 +463,23 @@ def test_splitting_off_a_note_is_refused(desk, agent, report):
     assert "Only a requester" in response.content.decode()
 
 
-def test_the_incident_pages_speak_vietnamese(desk, incident):
+def test_the_incident_pages_speak_vietnamese(desk, incident, report):
+    ticket = report(1)
     desk.post("/i18n/setlang/", {"language": "vi", "next": "/desk/incidents/"})
     listing = desk.get("/desk/incidents/").content.decode()
-    assert "Mở sự cố" in listing
+    assert "Mở sự cố" in listing and "Đang điều tra" in listing
     body = page_of(desk, incident)
     assert "Đăng cập nhật" in body and "Ghi chú nội bộ" in body
+    assert "Gửi cho mọi người yêu cầu đã liên kết" in body
+    assert "Mở sự cố từ yêu cầu này" in desk.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert "Liên kết với sự cố" in desk.get("/desk/").content.decode()
+
+
+def test_the_queue_takes_an_incident_reference_as_its_filter(desk, agent, incident, report):
+    linked, other = report(1), report(2)
+    workflow.link_tickets(incident=incident, actor=agent, tickets=[linked])
+    body = desk.get(f"/desk/?incident={incident.ref}").content.decode()
+    assert linked.title in body and other.title not in body
+    assert f"Tickets linked to incident {incident.ref}" in body
+    refused = desk.get("/desk/?incident=soon")
+    assert "incident is an incident" in refused.content.decode()

@@ -75,3 +75,26 @@ def test_the_queue_page_lists_the_tickets_it_was_counted_with(agent, manager,
     with django_assert_max_num_queries(QUEUE_BUDGET):
         page = client.get("/desk/").content.decode()
     assert page.count("person") >= 50 or page.count("Person ") >= 50
+
+
+INCIDENT_BUDGET = 13  # session, user, the incident and its components, its tickets with their
+# clocks, groups, updates, events and follow-ups (11 today)
+
+
+def test_the_incident_page_costs_the_same_queries_for_10_and_60_linked_tickets(agent, manager):
+    from opsdesk.tickets.models import Ticket
+    from opsdesk.workflows import incidents as incident_workflow
+
+    client = Client()
+    client.force_login(agent)
+    add_tickets(10, start=0, agent=agent, manager=manager)
+    incident = incident_workflow.open_incident(title="LMS outage", actor=agent, owner=agent)
+    counts = []
+    for more in (0, 50):
+        add_tickets(more, start=10, agent=agent, manager=manager)
+        incident_workflow.link_tickets(incident=incident, actor=agent,
+                                       tickets=list(Ticket.objects.all()))
+        incident_workflow.post_update(incident=incident, actor=agent, body=f"{more} more")
+        counts.append(queries_of(client, f"/desk/incidents/{incident.pk}/"))
+    print(f"\nincident page: {counts[0]} queries with 10 linked tickets, {counts[1]} with 60")
+    assert counts[0] == counts[1] <= INCIDENT_BUDGET, counts
