@@ -105,7 +105,7 @@ def match_new_tickets(*, created: Sequence[NewTicket],
                       at: datetime) -> dict[int, list[IncidentMatch]]:
     """For each new ticket, the open incidents it looks like (score ≥ suggest_threshold),
     best first."""
-    profiles = _profiles(at=at)
+    profiles = _profiles(at=at, leave_out=[new.ticket.pk for new in created])
     texts = {new.ticket.pk: _text_of(new.ticket.title, new.ticket.description,
                                      new.groups, new.tags) for new in created}
     return _score_all(texts, profiles)
@@ -114,7 +114,7 @@ def match_new_tickets(*, created: Sequence[NewTicket],
 def match_ticket(*, ticket: Ticket, at: datetime) -> list[IncidentMatch]:
     """The open incidents an existing ticket looks like (itself left out of their
     profiles), best first."""
-    profiles = _profiles(at=at, leave_out=ticket.pk)
+    profiles = _profiles(at=at, leave_out=[ticket.pk])
     groups = list(ImpactGroup.objects.filter(ticket_id=ticket.pk).values_list("name", flat=True))
     tags = list(ticket.tags.values_list("name", flat=True))
     texts = {ticket.pk: _text_of(ticket.title, ticket.description, groups, tags)}
@@ -181,8 +181,9 @@ def _time_factor(incident: Incident, last_heard: datetime, at: datetime) -> floa
     return max(TIME_FLOOR, 1.0 - QUIET_DECAY * max(0.0, quiet_days))
 
 
-def _profiles(*, at: datetime, leave_out: int | None = None) -> list[_Profile]:
-    """The profiles of the incidents a ticket received `at` may be a report of."""
+def _profiles(*, at: datetime, leave_out: Sequence[int]) -> list[_Profile]:
+    """The profiles of the incidents a ticket received `at` may be a report of, without
+    the tickets being matched (linked already or not)."""
     incidents = list(
         Incident.objects.filter(Q(status__in=ACTIVE_STATUSES) | Q(watch_until__gte=at),
                                 opened_at__lte=at)
@@ -225,14 +226,12 @@ def _profile(incident: Incident, own: _Text, linked: list[_Text], time: float) -
     return profile
 
 
-def _linked_samples(ids: list[int], leave_out: int | None) -> dict[int, list[_Text]]:
+def _linked_samples(ids: list[int], leave_out: Sequence[int]) -> dict[int, list[_Text]]:
     """The texts of the first and latest LINKED_SAMPLE tickets of each incident (two reads)."""
     by_incident = Window(RowNumber(), partition_by=[F("incident_id")], order_by=F("id").asc())
     latest = Window(RowNumber(), partition_by=[F("incident_id")], order_by=F("id").desc())
-    linked = Ticket.objects.filter(incident_id__in=ids)
-    if leave_out is not None:
-        linked = linked.exclude(pk=leave_out)
-    rows = list(linked.annotate(first=by_incident, last=latest)
+    rows = list(Ticket.objects.filter(incident_id__in=ids).exclude(pk__in=leave_out)
+                .annotate(first=by_incident, last=latest)
                 .filter(Q(first__lte=LINKED_SAMPLE) | Q(last__lte=LINKED_SAMPLE))
                 .values_list("id", "incident_id", "title", "description"))
     labels = _labels([row[0] for row in rows])
