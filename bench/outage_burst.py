@@ -25,26 +25,20 @@ database of its own (opsdesk_bench_outage) with --background open requests index
 """
 
 import argparse
-import email
-import email.policy
 import logging
 import os
 import random
-import re
 import secrets
 import subprocess
 import sys
 import threading
 import time
-import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
 from .harness import RESULTS, Report, Timing
+from .outage_reports import Event, api_body, make_events, raw_email
 from .server import (
     LOOPBACK,
     ROOT,
@@ -53,204 +47,14 @@ from .server import (
     _terminate,
     autovacuum_pass,
     drain_queue,
-    free_port,
     fresh_postgres_database,
     json_body,
     percentile,
 )
 from .setup_django import setup
+from .smtp_sink import Sink
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/opsdesk_bench_outage"
-SUBJECTS = ("WEB", "DATA", "MOBILE", "UX", "AI", "GAME", "PY", "SEC")
-CAMPUSES = ("HN", "SG", "DN", "HCM")
-TITLES = {
-    "en": ("Cannot submit the final exam in {g}", "Exam submission fails with error 500 ({g})",
-           "{g}: students get an error when submitting the exam",
-           "Submit button on the exam page shows 'System error'",
-           "URGENT - exam won't submit for {g}", "Online exam cannot be handed in ({g})",
-           "Error when submitting exam answers - class {g}",
-           "Students stuck on exam submit page in {g}", "Final test: submit fails for everyone",
-           "Exam submit broken?"),
-    "vi": ("Không nộp được bài thi - lớp {g}", "Lỗi 500 khi nộp bài thi cuối kỳ ({g})",
-           "Học viên lớp {g} bấm Nộp bài thi bị báo lỗi", "GẤP: lớp {g} không nộp được bài thi",
-           "Nộp bài thi bị lỗi hệ thống ({g})", "Bài thi không nộp được, hệ thống báo lỗi 500",
-           "Lớp {g} không nộp bài thi online được", "Thi cuối kỳ: bấm nộp bài bị lỗi"),
-}
-DESCRIPTIONS = {
-    "en": ("Since {t}, {n} students of {g} press Submit on the final exam and get \"{e}\".",
-           "Hello, nobody in {g} can submit the exam. The page says \"{e}\". Please help!",
-           "The exam ends at {t} and {n} learners cannot hand in their answers ({e}).",
-           "Submitting the online exam fails with {e}. Tried Chrome and Firefox."),
-    "vi": ("Từ {t}, {n} học viên lớp {g} bấm Nộp bài thi thì báo lỗi \"{e}\".",
-           "Chào anh chị, cả lớp {g} không nộp được bài thi cuối kỳ, hệ thống báo \"{e}\".",
-           "Bài thi kết thúc lúc {t} mà {n} học viên chưa nộp được bài ({e}). Nhờ anh chị "
-           "kiểm tra gấp.", "Nộp bài thi online bị lỗi {e}, đã thử Chrome và Firefox."),
-}
-ERRORS = ("Error 500", "System error - please contact administrator", "Internal Server Error",
-          "Something went wrong")
-NEAR = {  # unrelated, but sharing the outage's words
-    "en": ("Question about the final exam schedule for {g}",
-           "Please extend the exam deadline for {g}", "Exam results of {g} not published yet",
-           "Can students of {g} retake the midterm quiz?"),
-    "vi": ("Hỏi lịch thi cuối kỳ lớp {g}", "Xin gia hạn thời gian thi cho lớp {g}",
-           "Chưa có điểm bài thi lớp {g}", "Học viên lớp {g} có được thi lại không?"),
-}
-NEAR_BODY = {"en": "Hello, {n} students of {g} asked us about this. Thank you.",
-             "vi": "Chào anh chị, {n} học viên lớp {g} hỏi về việc này. Cảm ơn anh chị."}
-REF = re.compile(r"#(\d{5,})")  # the ticket's reference in a reply's subject
-
-
-def _plain(text: str) -> str:
-    """Vietnamese typed without diacritics (case kept)."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-
-
-def _class(rng: random.Random) -> str:
-    return f"{rng.choice(SUBJECTS)}{rng.randint(100, 399)}-{rng.choice(CAMPUSES)}"
-
-
-@dataclass
-class Event:
-    """One ticket of the burst: a report of the incident or not, by API or by email."""
-
-    report: bool
-    channel: str  # api | email
-    title: str
-    description: str
-    language: str
-    email: str
-    groups: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    sent: float = 0.0  # epoch seconds, when the client sent it
-    ticket_id: int | None = None
-    error: str = ""
-
-
-def _text(rng: random.Random, titles: Mapping[str, tuple[str, ...]],
-          bodies: Mapping[str, Any]) -> tuple[str, str, str, str]:
-    language = "vi" if rng.random() < 0.4 else "en"
-    g = _class(rng)
-    values = {"g": g, "n": rng.randint(2, 60), "e": rng.choice(ERRORS),
-              "t": f"{rng.randint(7, 21)}:{rng.choice(('00', '15', '30', '45'))}"}
-    body = bodies[language] if isinstance(bodies[language], str) else rng.choice(bodies[language])
-    title, description = rng.choice(titles[language]).format(**values), body.format(**values)
-    if language == "vi" and rng.random() < 0.35:
-        title, description = _plain(title), _plain(description)
-    return title, description, language, g
-
-
-def make_events(rng: random.Random, *, reports: int, unrelated: int, api_share: float,
-                tag: str) -> list[Event]:
-    """The burst's tickets in arrival order (reports and unrelated ones shuffled)."""
-    from .generate import support_request
-
-    events = []
-    for n in range(reports):
-        title, description, language, g = _text(rng, TITLES, DESCRIPTIONS)
-        events.append(Event(True, "api" if rng.random() < api_share else "email", title,
-                            description, language, f"report{n}.{tag}@campus.example.edu.vn",
-                            [g] if rng.random() < 0.6 else [],
-                            ["exam"] if rng.random() < 0.3 else []))
-    for n in range(unrelated):
-        if rng.random() < 0.15:
-            title, description, language, g = _text(rng, NEAR, NEAR_BODY)
-            groups, tags = [g], ["exam"]
-        else:
-            request = support_request(rng)
-            while {"submission", "performance"} & set(request["tags"]):
-                request = support_request(rng)
-            title, description, language = (request["title"], request["description"],
-                                             request["language"])
-            groups, tags = request["groups"], request["tags"]
-        events.append(Event(False, "api" if rng.random() < api_share else "email", title,
-                            description, language, f"other{n}.{tag}@campus.example.edu.vn",
-                            groups, tags))
-    rng.shuffle(events)
-    return events
-
-
-def _api_body(event: Event) -> bytes:
-    payload: dict[str, Any] = {
-        "title": event.title, "description": event.description, "channel": "api",
-        "language": event.language, "tags": event.tags,
-        "requester": {"name": event.email.split("@")[0], "email": event.email,
-                      "role": "teacher"}}
-    if event.groups:
-        affected = 10 + len(event.title) % 30
-        payload["impact"] = {"affected_users": affected, "blocking": True, "scope": "group",
-                             "groups": [{"name": g, "affected": affected} for g in event.groups]}
-    return json_body(payload)
-
-
-def _raw_email(event: Event) -> bytes:
-    message = EmailMessage()
-    message["From"] = f"{event.email.split('@')[0]} <{event.email}>"
-    message["To"] = "support@opsdesk.example.edu.vn"
-    message["Message-ID"] = make_msgid(domain="campus.example.edu.vn")
-    message["Date"] = format_datetime(__import__("datetime").datetime.now().astimezone())
-    message["Subject"] = event.title
-    message.set_content(event.description)
-    return message.as_bytes()
-
-
-class Sink:
-    """The SMTP server the worker sends to (aiosmtpd on loopback): when each message
-    arrived, its ticket (the #ref in its subject) and its text."""
-
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
-        self._raw: list[tuple[float, bytes]] = []
-        self._parsed: list[tuple[float, int | None, str]] = []
-        self.controller = Controller(self, hostname=LOOPBACK, port=free_port())
-        self.controller.start()
-        self.port = self.controller.port
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self._raw.append((time.time(), envelope.content))
-        return "250 OK"
-
-    def messages(self) -> list[tuple[float, int | None, str]]:
-        """Every message so far: (arrival, ticket number or None, subject and body)."""
-        for at, raw in self._raw[len(self._parsed):]:
-            message = email.message_from_bytes(raw, policy=email.policy.default)
-            subject = str(message.get("Subject", ""))
-            body = message.get_body(("plain", "html"))
-            text = body.get_content() if body is not None else ""
-            ref = REF.search(subject)
-            self._parsed.append((at, int(ref.group(1)) if ref else None, f"{subject}\n{text}"))
-        return self._parsed
-
-    def first(self, marker: str) -> dict[int, float]:
-        """The first arrival of a message carrying `marker`, by ticket number."""
-        found: dict[int, float] = {}
-        for at, number, text in self.messages():
-            if number is not None and marker in text and number not in found:
-                found[number] = at
-        return found
-
-    def wait(self, marker: str, numbers: set[int], timeout: float) -> dict[int, float]:
-        """Wait (at most `timeout` s) until every ticket of `numbers` got `marker`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.first(marker)
-            if numbers <= found.keys() or time.monotonic() > deadline:
-                return {n: at for n, at in found.items() if n in numbers}
-            time.sleep(0.2)
-
-    def quiet(self, seconds: float = 2.0, timeout: float = 120) -> None:
-        """Wait until nothing has arrived for `seconds`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            count = len(self._raw)
-            time.sleep(seconds)
-            if len(self._raw) == count:
-                return
-
-    def stop(self) -> None:
-        self.controller.stop()
 
 
 NO_JOINING = (  # `opsdesk worker` with answer_linked_reports left out of schedule.JOINABLE
@@ -330,7 +134,7 @@ def _send_all(client: Client, events: list[Event], *, seconds: float, threads: i
 
     from opsdesk.inbound.services import ingest_email
 
-    bodies = [_api_body(e) if e.channel == "api" else _raw_email(e) for e in events]
+    bodies = [api_body(e) if e.channel == "api" else raw_email(e) for e in events]
     start, lock, taken = time.time() + 0.2, threading.Lock(), [0]
 
     def work() -> None:
@@ -422,7 +226,7 @@ def _open_incident(ctx: Ctx, tag: str, update_marker: str) -> tuple[int, int]:
     """The outage's first report (API), the incident opened from it with a public update
     (which answers that first requester: the worker is up once it arrives)."""
     first = make_events(ctx.rng, reports=1, unrelated=0, api_share=1, tag=f"{tag}-first")[0]
-    ticket = ctx.client.must("POST", "/api/v1/tickets", __import__("json").loads(_api_body(first)))
+    ticket = ctx.client.must("POST", "/api/v1/tickets", __import__("json").loads(api_body(first)))
     incident = ctx.client.must("POST", "/api/v1/incidents", {
         "title": "Exam submission fails with error 500", "components": ["Exams"],
         "groups": first.groups, "from_ticket": ticket["id"],
@@ -479,6 +283,7 @@ def _burst(ctx: Ctx, worker: Worker, *, tag: str) -> dict[str, Any]:
         "linked": len(linked), "linked_share": len(linked) / max(1, len(reports)),
         "reports_created": len(reports),
         "false_links": len(false), "false_link_share": len(false) / max(1, unrelated),
+        "linked_by_kind": _shares(events, linked),
         "false_linked_titles": [made[pk].title for pk in false][:10],
         "missed_titles": [made[pk].title for pk in reports if pk not in linked][:10],
         "answered": len(answered), "ack_clock_met": acks,
@@ -490,6 +295,17 @@ def _burst(ctx: Ctx, worker: Worker, *, tag: str) -> dict[str, Any]:
         "worker_cpu_s": round(cpu, 2),
         "worker_cpu_ms_per_report": round(1000 * cpu / max(1, len(answered)), 2),
     }
+
+
+def _shares(events: list[Event], linked: set[int]) -> dict[str, str]:
+    """The reports linked, by channel, by language and by quarter of the burst."""
+    groups: dict[str, list[bool]] = {}
+    for n, event in enumerate(events):
+        if event.report and event.ticket_id:
+            for key in (event.channel, event.variant, f"quarter {1 + 4 * n // len(events)}"):
+                groups.setdefault(key, []).append(event.ticket_id in linked)
+    return {key: f"{sum(hits)}/{len(hits)} ({sum(hits) / len(hits):.0%})"
+            for key, hits in groups.items()}
 
 
 def _resolve(ctx: Ctx, incident_id: int) -> dict[str, Any]:
@@ -576,7 +392,7 @@ def run(argv: list[str]) -> Report:
                         help="share of tickets POSTed to the API (the rest come by email)")
     parser.add_argument("--background", type=int, default=2000,
                         help="open requests on the desk before the outage (indexed)")
-    parser.add_argument("--threads", type=int, default=12, help="client threads of the burst")
+    parser.add_argument("--threads", type=int, default=32, help="client threads of the burst")
     parser.add_argument("--wait", type=float, default=180,
                         help="at most this long after the burst for the answers")
     parser.add_argument("--resolve-wait", type=float, default=900)
@@ -608,6 +424,8 @@ def run(argv: list[str]) -> Report:
             figures["resolve"] = _resolve(ctx, figures["joined"]["incident_id"])
             if "one-by-one" not in args.skip:
                 figures["one_by_one"] = _one_by_one(ctx, figures["resolve"]["_due"])
+            if "joining" not in args.skip:
+                figures["tidied before the burst without joining"] = _tidy(ctx)
         finally:
             worker.stop()
         if "joining" not in args.skip:
@@ -622,6 +440,29 @@ def run(argv: list[str]) -> Report:
                          "vacuum and statistics": autovacuum.describe(),
                          "minutes": round((time.monotonic() - started) / 60, 1)})
     return report
+
+
+def _tidy(ctx: Ctx) -> int:
+    """Before the second burst, the desk as before the first: the first burst's tickets
+    still open (unrelated, reports not linked) resolved, the duplicate index's term counts
+    recounted (the worker's five-minute job) — else the first outage's thousand reports
+    make its words look common to the second's matching."""
+    from opsdesk.accounts.models import User
+    from opsdesk.duplicates.services import refresh_frequencies
+    from opsdesk.tickets.models import OPEN_STAGES, Stage, Ticket
+    from opsdesk.workflows.tickets import change_stage
+
+    from .api_create import AGENT
+    from .generate import _people
+
+    agent, background = User.objects.get(email=AGENT), _people()[1]
+    left = list(Ticket.objects.filter(stage__in=OPEN_STAGES).exclude(requester=background))
+    for ticket in left:
+        change_stage(ticket=ticket, actor=agent, to=Stage.RESOLVED, waive_verification="tidy")
+    drain_queue(timeout=ctx.args.wait)
+    refresh_frequencies()
+    ctx.sink.quiet()
+    return len(left)
 
 
 def _fresh(url: str) -> None:
