@@ -105,6 +105,7 @@ class ResolveForm(DeskForm):
 
 class ChangeForm(DeskForm):
     id_prefix = "chg"
+    title = forms.CharField(label=_("Title"), max_length=300)
     owner = forms.ModelChoiceField(label=_("Owner (incident commander)"), required=False,
                                    queryset=staff_choices(), empty_label=_("nobody"))
     status = forms.ChoiceField(label=_("Status"), required=False,
@@ -112,13 +113,24 @@ class ChangeForm(DeskForm):
     cos = forms.ChoiceField(label=_("Class of Service"), choices=Cos.choices)
     cos_reason = forms.CharField(label=_("Why this class (needed to change it)"),
                                  required=False, max_length=500)
+    components = forms.CharField(label=_("Affected components (comma-separated)"),
+                                 required=False, max_length=2000)
+    groups = forms.CharField(label=_("Affected groups (comma-separated class codes)"),
+                             required=False, max_length=2000)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def clean_components(self) -> list[str]:
+        return names(self.cleaned_data["components"])
+
+    def clean_groups(self) -> list[str]:
+        return names(self.cleaned_data["groups"])
 
 
 def change_initial(incident: Incident) -> dict[str, Any]:
-    return {"owner": incident.owner_id, "cos": incident.cos,
+    return {"title": incident.title, "owner": incident.owner_id, "cos": incident.cos,
             "status": incident.status if incident.is_active else "",
-            "version": incident.version}
+            "components": ", ".join(c.name for c in incident.components.all()),
+            "groups": ", ".join(incident.groups), "version": incident.version}
 
 
 class LinkNumbersForm(DeskForm):

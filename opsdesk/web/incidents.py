@@ -167,9 +167,10 @@ def _resolve(incident: Incident, actor: Any, data: dict[str, Any]) -> str:
 def _change(incident: Incident, actor: Any, data: dict[str, Any]) -> str:
     cos_changed = data["cos"] != incident.cos
     workflow.change_incident(
-        incident=incident, actor=actor, version=data["version"],
+        incident=incident, actor=actor, version=data["version"], title=data["title"],
         owner=data["owner"], status=data["status"] or UNSET,
-        cos=data["cos"] if cos_changed else UNSET, cos_reason=data["cos_reason"])
+        cos=data["cos"] if cos_changed else UNSET, cos_reason=data["cos_reason"],
+        components=data["components"], groups=data["groups"])
     return _("%(ref)s saved.") % {"ref": incident.ref}
 
 

@@ -62,8 +62,11 @@ def test_open_an_incident_from_a_ticket_link_two_from_the_queue_update_and_resol
     assert first.ref in page.locator("table.linked").inner_text()
 
     page.get_by_role("link", name="Queues").click()
+    page.get_by_label("Select every ticket on this page").check()
+    assert page.get_by_label(f"Select {first.ref}").is_checked()
+    page.get_by_label(f"Select {first.ref}").uncheck()  # linked already
     for ticket in (second, third):
-        page.get_by_label(f"Select {ticket.ref}").check()
+        assert page.get_by_label(f"Select {ticket.ref}").is_checked()
     page.get_by_label("Link the ticked tickets to").select_option(str(incident.pk))
     page.get_by_role("button", name="Link to incident").click()
     assert f"2 ticket(s) linked to {incident.ref}" in page.locator(".flash").inner_text()

@@ -289,21 +289,44 @@ def test_resolving_twice_is_refused_with_the_reason(desk, agent, incident):
     assert response.status_code == 400 and "resolved already" in response.content.decode()
 
 
+def change(incident, **fields):
+    """The change form as the page fills it, with `fields` changed."""
+    return {"title": incident.title, "owner": incident.owner_id or "",
+            "status": incident.status, "cos": incident.cos, "version": incident.version,
+            "components": ", ".join(c.name for c in incident.components.all()),
+            "groups": ", ".join(incident.groups), **fields}
+
+
 def test_the_owner_status_and_class_change_with_a_reason(desk, agent, manager, incident):
-    response = desk.post(f"/desk/incidents/{incident.pk}/change", {
-        "owner": manager.pk, "status": "monitoring", "cos": "expedite",
-        "cos_reason": "Final exams tomorrow", "version": incident.version})
+    response = desk.post(f"/desk/incidents/{incident.pk}/change", change(
+        incident, owner=manager.pk, status="monitoring", cos="expedite",
+        cos_reason="Final exams tomorrow"))
     assert response.status_code == 302
     incident.refresh_from_db()
     assert (incident.owner, incident.status, incident.cos) == (manager, "monitoring",
                                                                "expedite")
     assert "Final exams tomorrow" in incident.cos_rationale
+    assert [c.name for c in incident.components.all()] == ["LMS · video"]  # as it was
+    changed = IncidentEvent.objects.filter(incident=incident, kind="changed").get()
+    assert changed.data["fields"] == ["owner", "cos"]
+
+
+def test_the_title_components_and_groups_change(desk, incident):
+    response = desk.post(f"/desk/incidents/{incident.pk}/change", change(
+        incident, title="Videos and quizzes fail", components="LMS · video, LMS · quizzes",
+        groups="WEB102-HN, DATA101-SG"))
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.title == "Videos and quizzes fail"
+    assert sorted(c.name for c in incident.components.all()) == ["LMS · quizzes",
+                                                                 "LMS · video"]
+    assert incident.groups == ["WEB102-HN", "DATA101-SG"]
 
 
 def test_a_class_changed_without_a_reason_is_refused(desk, incident):
     with changes_nothing():
-        response = desk.post(f"/desk/incidents/{incident.pk}/change", {
-            "status": "investigating", "cos": "expedite", "version": incident.version})
+        response = desk.post(f"/desk/incidents/{incident.pk}/change",
+                             change(incident, cos="expedite"))
     assert response.status_code == 400 and "Say why" in response.content.decode()
 
 
@@ -311,8 +334,8 @@ def test_a_change_made_on_a_stale_page_is_refused(desk, agent, incident):
     stale = incident.version
     workflow.change_incident(incident=incident, actor=agent, status="identified")
     with changes_nothing():
-        response = desk.post(f"/desk/incidents/{incident.pk}/change", {
-            "status": "monitoring", "cos": incident.cos, "version": stale})
+        response = desk.post(f"/desk/incidents/{incident.pk}/change",
+                             change(incident, status="monitoring", version=stale))
     assert response.status_code == 400 and "reload it" in response.content.decode()
 
 

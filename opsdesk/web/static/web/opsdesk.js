@@ -1,4 +1,5 @@
-// opsdesk: live SLA countdowns, auto-submitting selects, reply confirmation, shortcuts.
+// opsdesk: live SLA countdowns, auto-submitting selects, select-all boxes, confirmations,
+// shortcuts.
 (function () {
   "use strict";
   function fmt(seconds) {
@@ -32,6 +33,13 @@
     tick(); setInterval(tick, 1000); loadCounts();
     document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
       el.addEventListener("change", function () { el.form.submit(); });
+    });
+    document.querySelectorAll("[data-select-all]").forEach(function (box) {
+      box.addEventListener("change", function () {
+        box.form.querySelectorAll('input[name="' + box.dataset.selectAll + '"]').forEach(function (el) {
+          el.checked = box.checked;
+        });
+      });
     });
     document.querySelectorAll("[data-confirm]").forEach(function (button) {
       button.addEventListener("click", function (event) {
