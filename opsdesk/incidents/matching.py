@@ -33,16 +33,19 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from opsdesk.duplicates import lookups
 from opsdesk.duplicates.services import RARITY_SCALE
 from opsdesk.duplicates.text import DESCRIPTION, DESCRIPTION_CHARS, TITLE, fold, terms_of
-from opsdesk.tickets.models import OPEN_STAGES, ImpactGroup, Ticket
+from opsdesk.tickets.models import ImpactGroup, Tag, Ticket
 from opsdesk.tickets.services import NewTicket
 
 from .models import ACTIVE_STATUSES, Incident
@@ -124,6 +127,12 @@ def match_ticket(*, ticket: Ticket, at: datetime) -> list[IncidentMatch]:
 def _text_of(title: str, description: str, groups: Iterable[str],
              tags: Iterable[str]) -> _Text:
     """A text's words (class codes left out) and the courses it names or is from."""
+    return _words_of(title, description, tuple(sorted(groups)), tuple(sorted(tags)))
+
+
+@lru_cache(maxsize=4096)  # the same linked tickets are read for each new ticket
+def _words_of(title: str, description: str, groups: tuple[str, ...],
+              tags: tuple[str, ...]) -> _Text:
     terms = terms_of(title=title, description=description, tags=tags)
     for part, factor in ((fold(description[:DESCRIPTION_CHARS]), DESCRIPTION),
                          (fold(title), TITLE)):
@@ -184,11 +193,10 @@ def _time_factor(incident: Incident, last_heard: datetime, at: datetime) -> floa
 def _profiles(*, at: datetime, leave_out: Sequence[int]) -> list[_Profile]:
     """The profiles of the incidents a ticket received `at` may be a report of, without
     the tickets being matched (linked already or not)."""
-    incidents = list(
-        Incident.objects.filter(Q(status__in=ACTIVE_STATUSES) | Q(watch_until__gte=at),
-                                opened_at__lte=at)
-        .annotate(open_linked=Count("tickets", filter=Q(tickets__stage__in=OPEN_STAGES)),
-                  last_linked=Max("tickets__created_at")))
+    incidents = list(Incident.objects.filter(
+        Q(status__in=ACTIVE_STATUSES) | Q(watch_until__gte=at), opened_at__lte=at).only(
+        "title", "summary", "groups", "status", "opened_at", "updated_at", "resolved_at",
+        "watch_until"))
     if not incidents:
         return []
     ids = [incident.pk for incident in incidents]
@@ -196,21 +204,24 @@ def _profiles(*, at: datetime, leave_out: Sequence[int]) -> list[_Profile]:
     for incident_id, name in Incident.components.through.objects.filter(
             incident_id__in=ids).values_list("incident_id", "component__name"):
         components[incident_id].append(name)
-    samples = _linked_samples(ids, leave_out)
+    samples, counts = _linked_samples(ids, leave_out), _linked_counts(ids)
     profiles = []
     for incident in incidents:
-        last = max(incident.opened_at, incident.updated_at,
-                   incident.last_linked or incident.opened_at)
+        texts, last_linked = samples.get(incident.pk, ([], incident.opened_at))
+        last = min(at, max(incident.opened_at, incident.updated_at, last_linked))
         own = _text_of(" ".join([incident.title, *components[incident.pk]]), incident.summary,
                        incident.groups, ())
-        profiles.append(_profile(incident, own, samples[incident.pk],
-                                 _time_factor(incident, min(last, at), at)))
+        # A resolved incident's reports were resolved with it: no longer counted as open.
+        reports = counts.get(incident.pk, 0) if incident.status in ACTIVE_STATUSES else 0
+        profiles.append(_profile(incident.pk, own, texts, reports=reports,
+                                 time=_time_factor(incident, last, at)))
     return profiles
 
 
-def _profile(incident: Incident, own: _Text, linked: list[_Text], time: float) -> _Profile:
+def _profile(incident_id: int, own: _Text, linked: list[_Text], *, reports: int,
+             time: float) -> _Profile:
     """An incident's averaged words and its courses, from its own text and its linked tickets'."""
-    profile = _Profile(incident.pk, time, getattr(incident, "open_linked", 0))
+    profile = _Profile(incident_id, time, reports)
     sums: dict[str, float] = defaultdict(float)
     held: dict[str, int] = defaultdict(int)
     for text in (own, *linked):
@@ -226,29 +237,58 @@ def _profile(incident: Incident, own: _Text, linked: list[_Text], time: float) -
     return profile
 
 
-def _linked_samples(ids: list[int], leave_out: Sequence[int]) -> dict[int, list[_Text]]:
-    """The texts of the first and latest LINKED_SAMPLE tickets of each incident (two reads)."""
-    by_incident = Window(RowNumber(), partition_by=[F("incident_id")], order_by=F("id").asc())
-    latest = Window(RowNumber(), partition_by=[F("incident_id")], order_by=F("id").desc())
-    rows = list(Ticket.objects.filter(incident_id__in=ids).exclude(pk__in=leave_out)
-                .annotate(first=by_incident, last=latest)
-                .filter(Q(first__lte=LINKED_SAMPLE) | Q(last__lte=LINKED_SAMPLE))
-                .values_list("id", "incident_id", "title", "description"))
-    labels = _labels([row[0] for row in rows])
-    samples: dict[int, list[_Text]] = defaultdict(list)
-    for ticket_id, incident_id, title, description in rows:
-        groups, tags = labels[ticket_id]
-        samples[incident_id].append(_text_of(title, description, groups, tags))
+def _linked_samples(ids: list[int], leave_out: Sequence[int]
+                    ) -> dict[int, tuple[list[_Text], datetime]]:
+    """The texts of the first and latest LINKED_SAMPLE tickets of each incident, and when
+    the latest was created: one read of those tickets only, whatever the number linked."""
+    found: dict[int, tuple[int, str, str, datetime, set[str], set[str]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(*_samples_sql(ids, leave_out))
+        for ticket_id, incident_id, title, description, created_at, group, tag in cursor:
+            row = found.setdefault(ticket_id, (incident_id, title, description,
+                                               _aware(created_at), set(), set()))
+            row[4].update([group] if group else [])
+            row[5].update([tag] if tag else [])
+    samples: dict[int, tuple[list[_Text], datetime]] = {}
+    for incident_id, title, description, created_at, groups, tags in found.values():
+        texts, latest = samples.setdefault(incident_id, ([], created_at))
+        texts.append(_text_of(title, description, groups, tags))
+        samples[incident_id] = (texts, max(latest, created_at))
     return samples
 
 
-def _labels(ticket_ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
-    """The groups and tags of these tickets, in one read (a ticket has a few of each)."""
-    found: dict[int, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    if ticket_ids:
-        for ticket_id, group, tag in Ticket.objects.filter(pk__in=ticket_ids).values_list(
-                "pk", "impact_groups__name", "tags__name"):
-            groups, tags = found[ticket_id]
-            groups.update([group] if group else [])
-            tags.update([tag] if tag else [])
-    return found
+def _samples_sql(ids: list[int], leave_out: Sequence[int]) -> tuple[str, list[Any]]:
+    """In SQL both databases take: the ORM spent 3–7 ms composing the same read (a subquery
+    per incident and end), which runs in 0.2–2 ms. Only quoted table names and placeholders
+    are put into the text (hence the `noqa: S608`)."""
+    tickets, groups = _table(Ticket), _table(ImpactGroup)
+    ticket_tags, tags = _table(Ticket.tags.through), _table(Tag)
+    skip = f" AND id NOT IN ({', '.join(['%s'] * len(leave_out))})" if leave_out else ""
+    ends: list[str] = []
+    params: list[Any] = []
+    for incident_id in ids:
+        for order in ("ASC", "DESC"):
+            ends.append(f"SELECT id FROM (SELECT id FROM {tickets} WHERE incident_id = %s"  # noqa: S608
+                        f"{skip} ORDER BY id {order} LIMIT %s) e{len(ends)}")
+            params += [incident_id, *leave_out, LINKED_SAMPLE]
+    sql = (f"SELECT t.id, t.incident_id, t.title, t.description, t.created_at, g.name, "  # noqa: S608
+           f"tag.name FROM {tickets} t LEFT JOIN {groups} g ON g.ticket_id = t.id "
+           f"LEFT JOIN {ticket_tags} tt ON tt.ticket_id = t.id "
+           f"LEFT JOIN {tags} tag ON tag.id = tt.tag_id "
+           f"WHERE t.id IN ({' UNION ALL '.join(ends)})")
+    return sql, params
+
+
+def _linked_counts(ids: list[int]) -> dict[int, int]:
+    """How many tickets each incident has linked (its index alone is read)."""
+    return dict(Ticket.objects.filter(incident_id__in=ids).values("incident_id")
+                .annotate(n=Count("id")).order_by().values_list("incident_id", "n"))
+
+
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time read in raw SQL: SQLite gives it naive, in UTC."""
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
