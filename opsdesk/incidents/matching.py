@@ -1,31 +1,36 @@
 """Which open incidents a new ticket is a report of, scored 0 to 1 (auto-link at intake).
 
-The incidents considered are the active ones and the resolved ones still watched
-(`watch_until` not past), opened before the ticket. Each has a profile:
+    match_new_tickets(created=[new], at=now) → {ticket id: [IncidentMatch(7, 0.64)]}
 
-- its words: the terms (duplicates/text.py: EN/VI, with or without diacritics, one glossary)
-  of its title, components and summary, and of up to LINKED_SAMPLE of its first and of its
-  latest linked tickets (title, description, tags), averaged — a word every report uses
-  counts fully, one only a few used counts little;
-- its classes: the course codes ("web101") of its groups and of its linked tickets' groups
-  and words.
+The incidents considered are the active ones and the resolved ones still watched
+(`watch_until` not past), opened before `at`. Each has a profile:
+
+- its words: the terms of its title, components and summary and of its first and latest
+  LINKED_SAMPLE linked tickets (title, description, tags), averaged — a word every report
+  uses counts fully, one a single report used counts little. Terms are duplicates/text.py's
+  (EN/VI, with or without diacritics, one glossary), plus a numbered thing as one term
+  ("lesson 3", "bài giảng 3" → lesson-3) and "missing" for the ways a report says that
+  something does not show (text.py drops "show" as a stop-word);
+- its classes: the course codes ("web101" of WEB101-HN-2024) of its groups and of its
+  linked tickets' groups and words.
 
 The score of a ticket against a profile is
-    text × (1 + GROUP_BOOST × the share of the ticket's classes the incident has seen)
-         × time,
-capped at 1, where `text` is the cosine similarity of the ticket's words and the profile's,
-each word weighed by its field (title, description, tag) and its rarity among the open
-tickets that are not reports of this incident (duplicates' TermFrequency counts, less the
-incident's own open tickets holding it: a burst of reports does not make the incident's own
-words common). Class codes are compared apart from the words: a report from a class the
-incident has not seen is not penalised, one from a class it has is confirmed — but a shared
-class never stands for the words (an exam outage in the classes of a video problem scores
-low). `time` is 1 while the incident is active and heard of in the last QUIET_HOURS, less by
-QUIET_DECAY a day after that (at least TIME_FLOOR); for a resolved incident being watched
-it starts at WATCHED and falls to TIME_FLOOR at the end of the watch.
+    words × (1 + GROUP_BOOST × share of the ticket's courses the incident has seen) × time,
+capped at 1. `words` is the weighted Ochiai similarity of the two term sets (as for likely
+duplicates: the weight shared over the geometric mean of each side's), each term weighed by
+its field (title, description, tag) and its rarity among the open tickets that are not
+reports of this incident (duplicates' TermFrequency counts, less the incident's linked
+tickets holding it: a burst of reports does not make the incident's own words common).
+Courses are compared apart from the words: a report from a class the incident has not seen
+loses nothing, one from a class it has is confirmed, but a shared class never stands for
+the words (an exam outage in the classes of a video problem is not even suggested). `time` is 1 while the
+incident is active and heard of (opened, updated, a ticket linked) in the last QUIET_HOURS,
+QUIET_DECAY less a day after that (at least TIME_FLOOR); for a resolved incident still
+watched it starts at WATCHED and falls to TIME_FLOOR at the end of the watch.
 
-Costs one query when no incident is open, five otherwise (incidents, their components,
-sampled linked tickets, their labels, term counts), whatever the number of linked tickets.
+One read when no incident is open; five otherwise (incidents, their components, their
+sampled linked tickets with groups and tags, their linked counts, term counts), whatever
+the number of linked tickets. docs/incident-matching.md has the measured quality.
 """
 
 import math
