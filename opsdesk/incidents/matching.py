@@ -15,7 +15,8 @@ The incidents considered are the active ones and the resolved ones still watched
   linked tickets' groups and words.
 
 The score of a ticket against a profile is
-    words × (1 + GROUP_BOOST × share of the ticket's courses the incident has seen) × time,
+    words × (1 + GROUP_BOOST × share of the ticket's courses the incident has seen)
+          × time × (1 or NO_PROBLEM),
 capped at 1. `words` is the weighted Ochiai similarity of the two term sets (as for likely
 duplicates: the weight shared over the geometric mean of each side's), each term weighed by
 its field (title, description, tag) and its rarity among the open tickets that are not
@@ -23,10 +24,12 @@ reports of this incident (duplicates' TermFrequency counts, less the incident's 
 tickets holding it: a burst of reports does not make the incident's own words common).
 Courses are compared apart from the words: a report from a class the incident has not seen
 loses nothing, one from a class it has is confirmed, but a shared class never stands for
-the words (an exam outage in the classes of a video problem is not even suggested). `time` is 1 while the
-incident is active and heard of (opened, updated, a ticket linked) in the last QUIET_HOURS,
-QUIET_DECAY less a day after that (at least TIME_FLOOR); for a resolved incident still
-watched it starts at WATCHED and falls to TIME_FLOOR at the end of the watch.
+the words (an exam outage in the classes of a video problem is not even suggested). A
+ticket that says nothing is wrong (no "not", "error", "slow", "không", "lỗi"…: a question
+or a request sharing the incident's words) scores NO_PROBLEM times less. `time` is 1 while
+the incident is active and heard of (opened, updated, a ticket linked) in the last
+QUIET_HOURS, QUIET_DECAY less a day after that (at least TIME_FLOOR); for a resolved
+incident still watched it starts at WATCHED and falls to TIME_FLOOR at the end of the watch.
 
 One read when no incident is open; five otherwise (incidents, their components, their
 sampled linked tickets with groups and tags, their linked counts, term counts), whatever
@@ -68,6 +71,15 @@ _SYMPTOMS = {
                           r"disappeared|empty|blank|gone|khong hien(?: thi)?|trong tron|"
                           r"trong rong|bi trong|mat het|bien mat)\b"),
 }
+# Words by which a ticket says something is wrong (folded): a question or a request
+# sharing an incident's words ("Is the lesson 3 video required?") is not a report of it.
+_PROBLEM = re.compile(
+    r"\b(?:not?|cannot|can ?t|won ?t|doesn ?t|don ?t|didn ?t|isn ?t|aren ?t|unable|nobody|"
+    r"fail\w*|error\w*|broken|break\w*|stuck|down|outage|slow\w*|lag\w*|crawl\w*|"
+    r"time[sd]? ?out\w*|crash\w*|freez\w*|froze|hang\w*|black|blank|empty|missing|gone|"
+    r"disappear\w*|buffer\w*|spin\w*|forever|wrong|invalid|locked|urgent|gap|"
+    r"khong|loi|bi|cham|treo|sap|mat|trong|den|sai|khoa)\b")
+NO_PROBLEM = 0.7  # the score of a ticket that says nothing is wrong, times this
 # A numbered thing ("lesson 3", "bài giảng 3") is one term: lesson-3. Folded words.
 _NUMBERED = re.compile(
     r"\b(lesson|lecture|bai giang|bai hoc|bai tap|bai|assignment|homework|quiz|week|tuan|"
@@ -97,6 +109,7 @@ class _Profile:
 class _Text:
     words: dict[str, float]
     courses: frozenset[str]
+    problem: bool = True  # it says something is wrong
 
 
 def link_threshold() -> float:
@@ -149,7 +162,8 @@ def _words_of(title: str, description: str, groups: tuple[str, ...],
     courses = {m.group() for term in terms if (m := _COURSE.match(term))}
     courses |= {m.group() for name in groups if (m := _COURSE.match(fold(name)))}
     words = {t: factor for t, factor in terms.items() if not _COURSE.match(t)}
-    return _Text(words, frozenset(courses))
+    problem = bool(_PROBLEM.search(fold(f"{title} {description[:DESCRIPTION_CHARS]}")))
+    return _Text(words, frozenset(courses), problem)
 
 
 def _score_all(texts: dict[int, _Text],
@@ -180,7 +194,8 @@ def _score(text: _Text, profile: _Profile, counts: dict[str, int]) -> float:
         return 0.0
     words = sum(min(w, theirs[t]) for t, w in ours.items() if t in theirs) / norm
     seen = len(text.courses & profile.courses) / len(text.courses) if text.courses else 0.0
-    return round(min(1.0, words * (1 + GROUP_BOOST * seen) * profile.time), 3)
+    said = 1.0 if text.problem else NO_PROBLEM
+    return round(min(1.0, words * (1 + GROUP_BOOST * seen) * profile.time * said), 3)
 
 
 def _time_factor(incident: Incident, last_heard: datetime, at: datetime) -> float:

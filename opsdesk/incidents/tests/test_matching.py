@@ -154,10 +154,12 @@ def test_an_existing_ticket_is_matched_without_itself_in_the_profile(report, ope
     assert [m.incident_id for m in found] == [incident.pk]
 
 
-def test_between_the_thresholds_an_incident_is_a_suggestion(report, open_incident, settings):
+def test_a_question_sharing_the_incidents_words_is_a_suggestion_not_a_link(
+        report, open_incident, settings):
     incident = open_incident(VIDEO["title"], linked=(report(**VIDEO).ticket,))
     new = report(title="Lesson video question", description="Is the lesson 3 video required?")
     score = score_of(new, incident)
+    assert matching.suggest_threshold() <= score < matching.link_threshold()
     settings.OPSDESK_INCIDENT_SUGGEST_THRESHOLD = score + 0.01
     assert matching.match_new_tickets(created=[new], at=AT)[new.ticket.pk] == []
     settings.OPSDESK_INCIDENT_SUGGEST_THRESHOLD = score
