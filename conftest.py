@@ -208,6 +208,7 @@ SHIPPED_DATA = (  # data migrations whose rows the product needs (each is idempo
     ("opsdesk.tickets.migrations.0002_default_cos_rules", "add_rules"),
     ("opsdesk.sla.migrations.0002_default_policies", "add_defaults"),
     ("opsdesk.communications.migrations.0002_default_templates", "add_defaults"),
+    ("opsdesk.communications.migrations.0004_incident_templates", "add_defaults"),
 )
 
 

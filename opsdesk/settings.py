@@ -243,6 +243,10 @@ OPSDESK_REOPEN_WINDOW_DAYS = int(env("OPSDESK_REOPEN_WINDOW_DAYS", "7"))
 # Duplicate check: the score (0–1) from which an open ticket is a likely duplicate, and how many.
 OPSDESK_DUPLICATE_THRESHOLD = float(env("OPSDESK_DUPLICATE_THRESHOLD", "0.5"))
 OPSDESK_DUPLICATE_MAX = int(env("OPSDESK_DUPLICATE_MAX", "5"))
+# Incident matching (docs/incident-matching.md): a new ticket scoring at least LINK against an
+# open incident is linked to it; from SUGGEST the incident is shown to the agent as a candidate.
+OPSDESK_INCIDENT_LINK_THRESHOLD = float(env("OPSDESK_INCIDENT_LINK_THRESHOLD", "0.4"))
+OPSDESK_INCIDENT_SUGGEST_THRESHOLD = float(env("OPSDESK_INCIDENT_SUGGEST_THRESHOLD", "0.25"))
 # Incidents: how long a resolved one is watched for its return, and the follow-ups
 # (title, minutes after resolving) it schedules.
 OPSDESK_INCIDENT_WATCH_HOURS = float(env("OPSDESK_INCIDENT_WATCH_HOURS", "24"))

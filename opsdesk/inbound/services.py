@@ -197,8 +197,8 @@ def _closed_long_ago(ticket: Ticket) -> bool:
 def _live_thread(thread: Thread) -> Thread:
     """A merged ticket's thread continues on the ticket it was merged into; a long-closed
     ticket's latest follow-up, when there is one, carries its thread on."""
-    while thread.ticket.merged_into_id is not None:
-        thread = Thread(ticket=thread.ticket.merged_into)
+    while (target := thread.ticket.merged_into) is not None:
+        thread = Thread(ticket=target)
     if not _closed_long_ago(thread.ticket):
         return thread
     follow_up = thread.ticket.follow_ups.order_by("-id").first()

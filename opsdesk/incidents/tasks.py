@@ -130,7 +130,7 @@ def remind_due_follow_ups(now: datetime | None = None) -> int:
     """Tell the owners of incidents whose follow-ups are due (each once); how many."""
     now = now or timezone.now()
     with transaction.atomic():
-        due = list(FollowUp.objects.select_for_update(skip_locked=True)
+        due = list(FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
                    .filter(Q(due_at__lte=now), done_at__isnull=True, reminded_at__isnull=True)
                    .select_related("incident__owner")[:100])
         for follow_up in due:

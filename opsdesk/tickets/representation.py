@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from opsdesk.accounts.models import User
 from opsdesk.core.errors import InvalidInput
 from opsdesk.duplicates.queries import candidate_list, prefetch_candidates
+from opsdesk.incidents.queries import incident_candidate_list, prefetch_incident_candidates
 from opsdesk.sla.queries import clock_list
 
 from .models import ImpactGroup, Message, Ticket
@@ -37,7 +38,7 @@ def with_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Load what the representation reads in a fixed number of queries."""
     return tickets.select_related("requester", "assignee", "team").prefetch_related(
         "tags", Prefetch("impact_groups", queryset=ImpactGroup.objects.order_by("id")),
-        "sla_clocks", prefetch_candidates(),
+        "sla_clocks", prefetch_candidates(), prefetch_incident_candidates(),
     )
 
 
@@ -81,7 +82,7 @@ def ticket_out(ticket: Ticket, zone: tzinfo | None = None) -> dict[str, Any]:
             "scope": ticket.scope,
         },
         "incident_id": getattr(ticket, "incident_id", None),
-        "duplicate_candidates": candidate_list(ticket),
+        "duplicate_candidates": incident_candidate_list(ticket) + candidate_list(ticket),
         "sla": sla,
     }
 

@@ -9,13 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsdesk.accounts.models import User
+from opsdesk.accounts.services import system_user
 from opsdesk.communications.incident_notices import announce_expedite, flag_return
 from opsdesk.core.errors import InvalidInput
+from opsdesk.incidents import matching
 from opsdesk.incidents import services as incidents
 from opsdesk.incidents.models import Incident, IncidentSource, IncidentStatus, IncidentUpdate
 from opsdesk.status.notices import queue_subscriber_notices
 from opsdesk.tickets.models import Cos, Ticket
-from opsdesk.tickets.services import UNSET
+from opsdesk.tickets.services import UNSET, NewTicket
 
 
 def open_incident(
@@ -67,33 +69,36 @@ def unlink_ticket(*, incident: Incident, ticket: Ticket, actor: User,
         incidents.reclassify(incident=incident, actor=actor, at=at)
 
 
-def link_at_intake(*, created: Sequence[Ticket], matches: dict[int, list[tuple[int, float]]],
-                   actor: User, at: datetime) -> set[int]:
-    """New tickets that match an incident above the link threshold are linked to the best
-    one (a resolved incident still watched is reopened or flagged to its owner); those
-    below are its candidates for the agent. Returns the tickets linked (their requesters
-    are answered with the incident's update instead of the usual fan-out)."""
-    from opsdesk.incidents.matching import link_threshold
-
-    by_id = {t.pk: t for t in created}
-    wanted = {incident_id for found in matches.values() for incident_id, _ in found}
-    found_incidents = Incident.objects.in_bulk(list(wanted))
+def link_reports(*, created: Sequence[NewTicket], at: datetime) -> set[int]:
+    """A step of opening tickets: each new ticket that matches an incident above the link
+    threshold is linked to the best one (a resolved incident still watched is reopened or
+    flagged to its owner); those below keep it as a candidate for the agent. Returns the
+    tickets linked: their requesters are answered with the incident's update instead of
+    the usual fan-out."""
+    matches = matching.match_new_tickets(created=created, at=at)
+    if not any(matches.values()):
+        return set()
+    actor = system_user()
+    found_incidents = Incident.objects.in_bulk(
+        list({m.incident_id for found in matches.values() for m in found}))
     to_link: dict[int, list[Ticket]] = {}
     suggested: dict[int, list[tuple[int, float]]] = {}
-    for ticket_id, found in matches.items():
+    for new in created:
+        found = matches.get(new.ticket.pk) or []
         if not found:
             continue
-        incident_id, score = found[0]
-        incident = found_incidents[incident_id]
-        if score >= link_threshold() and _takes_report(incident, by_id[ticket_id], actor, at):
-            to_link.setdefault(incident_id, []).append(by_id[ticket_id])
+        best = found[0]
+        incident = found_incidents[best.incident_id]
+        if best.score >= matching.link_threshold() and _takes_report(
+                incident, new.ticket, actor, at):
+            to_link.setdefault(incident.pk, []).append(new.ticket)
         else:
-            suggested[ticket_id] = found
+            suggested[new.ticket.pk] = [(m.incident_id, m.score) for m in found]
     incidents.store_candidates(found=suggested, at=at)
     for incident_id, tickets in to_link.items():
         incident = found_incidents[incident_id]
         incidents.attach_tickets(incident=incident, tickets=tickets, actor=actor, at=at,
-                                 scores={t.pk: matches[t.pk][0][1] for t in tickets})
+                                 scores={t.pk: matches[t.pk][0].score for t in tickets})
         _reclassify(incident, actor=actor, at=at)
         _answer_on_commit(incident, tickets)
     return {t.pk for tickets in to_link.values() for t in tickets}

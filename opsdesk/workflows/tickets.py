@@ -21,6 +21,7 @@ from opsdesk.tickets import stages
 from opsdesk.tickets.impact import Impact
 from opsdesk.tickets.models import OPEN_STAGES, Stage, Ticket
 from opsdesk.tickets.services import UNSET, Changed, TicketDraft
+from opsdesk.workflows.incidents import link_reports
 
 TEXT_FIELDS = frozenset({"title", "description"})
 
@@ -41,10 +42,11 @@ def open_tickets(*, drafts: Sequence[TicketDraft], actor: User,
         new = [n.ticket for n in created]
         sla.start_clocks(tickets=[(n.ticket, n.tags) for n in created], at=at)
         duplicates.index_new_tickets(created=created, at=at)  # likely duplicates, both ways
+        reports = link_reports(created=created, at=at)  # of an open incident: answered by it
         for ticket in new:
             run_trigger(trigger=Trigger.TICKET_CREATED, ticket=ticket, now=at)
         queue_login_recovery(tickets=new)
-        _queue_fan_out(new, actor=actor)
+        _queue_fan_out([ticket for ticket in new if ticket.pk not in reports], actor=actor)
     return new
 
 
