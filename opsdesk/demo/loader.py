@@ -13,8 +13,10 @@ from opsdesk.accounts.services import create_token, create_user
 from opsdesk.notifications.models import Channel
 from opsdesk.tickets import stages
 from opsdesk.tickets.models import Ticket
+from opsdesk.workflows import incidents as incident_workflow
 from opsdesk.workflows import tickets as ticket_workflow
 
+from .incidents import load_components, load_past_outage, open_alerted_outage
 from .replay import Replay, create_from, load_scenario, replay_steps
 
 PEOPLE = (
@@ -81,11 +83,15 @@ def _close_at(ticket: Ticket, agent: User, closed_at: datetime, data: dict[str, 
 
 
 def _load_live(agent: User) -> None:
-    """Tickets arriving now: the Expedite exam outage, more reports of it (likely
-    duplicates), and the login-recovery requests."""
+    """Happening now: monitoring alerts an exam outage (an incident); the Expedite ticket
+    reporting it, linked by the agent; more reports of it, linked as they arrive and
+    answered with its update; and the login-recovery requests."""
     now = timezone.now()
+    incident = open_alerted_outage(agent=agent, at=now - timedelta(minutes=4))
     expedite = load_scenario("expedite-exam-outage")["ticket"]
-    create_from({**expedite, "received_at": (now - timedelta(minutes=1)).isoformat()}, agent=agent)
+    first = create_from({**expedite, "received_at": (now - timedelta(minutes=1)).isoformat()},
+                        agent=agent)
+    incident_workflow.link_tickets(incident=incident, tickets=[first], actor=agent)
     for data in load_scenario("outage-reports")["tickets"]:
         create_from({**data, "channel": "email", "received_at": now.isoformat()}, agent=agent)
     for data in load_scenario("login-recovery")["tickets"]:
@@ -99,7 +105,9 @@ def load_demo() -> DemoAccess:
         agent = ensure_people(password)
         loaded = not Ticket.objects.exists()
         if loaded:
+            load_components()
             _load_history(agent)
+            load_past_outage(agent=agent)
             _load_live(agent)
         _, token = create_token(user=agent, name="demo")
     return DemoAccess(password=password, agent_token=token, loaded=loaded)

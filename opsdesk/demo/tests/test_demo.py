@@ -89,3 +89,23 @@ def test_stopping_the_demo_stops_its_server_worker_and_fakes(stop, tmp_path):
         for f in pid_files:
             if f.exists() and f.read_text() and _alive(int(f.read_text())):
                 os.kill(int(f.read_text()), signal.SIGKILL)
+
+
+def test_the_demo_has_an_alerted_outage_its_reports_linked_and_a_past_postmortem(db, client):
+    from opsdesk.incidents.models import Incident, IncidentSource
+
+    _demo()
+    live = Incident.objects.get(source=IncidentSource.ALERT)
+    assert live.is_active and live.cos == "expedite"
+    linked = set(live.tickets.values_list("title", flat=True))
+    assert len(linked) >= 4  # the Expedite ticket and the reports of it
+    assert all("login" not in title.lower() for title in linked)
+    banner = client.get("/api/v1/status/banner", {"group": "WEB102-HN"}).json()
+    assert [i["title"] for i in banner["incidents"]] == [live.title]
+    assert client.get("/api/v1/status/banner", {"group": "BIZ301-HN"}).json()["incidents"] == []
+    past = Incident.objects.get(status="resolved")
+    from opsdesk.postmortems.queries import postmortem_for, spoken
+
+    moments = postmortem_for(past).moments
+    assert (spoken(moments.duration), spoken(moments.time_to_identify)) == (
+        "2 h 15 min", "1 h 15 min")
