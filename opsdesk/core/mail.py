@@ -15,6 +15,7 @@ job run again sends it; killed after, the email is recorded and goes out with th
 
 import re
 import smtplib
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -93,10 +94,20 @@ def _send(backend: BaseEmailBackend, email: EmailMessage, record: Record | None)
     return True
 
 
+def _send_at_once(smtp: smtplib.SMTP) -> None:
+    """Turn Nagle's algorithm off: the final "." is a small write right after the message,
+    which the kernel would otherwise hold until the server acknowledges the message — 40 ms
+    of delayed ACK on every email (bench/README.md, outage-burst)."""
+    sock = getattr(smtp, "sock", None)
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def _send_recorded(backend: SmtpBackend, email: EmailMessage, record: Record) -> bool:
     """smtplib's sendmail, with `record` run before the final "." of the message."""
     smtp = backend.connection
     assert smtp is not None
+    _send_at_once(smtp)
     encoding = email.encoding or settings.DEFAULT_CHARSET
     sender = sanitize_address(email.from_email, encoding)
     recipients = [sanitize_address(address, encoding) for address in email.recipients()]
