@@ -58,6 +58,14 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("giua", "ky"): "midterm", ("ve", "nha"): "", ("binh", "thuong"): "",
     ("times", "out"): "timeout", ("timed", "out"): "timeout", ("time", "out"): "timeout",
     ("doesn", "t"): "", ("don", "t"): "", ("can", "t"): "", ("won", "t"): "",
+    # Handing work in, and the ways of saying that something is broken.
+    ("hand", "in"): "submit", ("hands", "in"): "submit", ("handed", "in"): "submit",
+    ("handing", "in"): "submit", ("turn", "in"): "submit", ("turns", "in"): "submit",
+    ("turned", "in"): "submit", ("turning", "in"): "submit", ("nhan", "nut"): "click",
+    ("internal", "server", "error"): "error", ("went", "wrong"): "error",
+    ("not", "working"): "broken", ("stopped", "working"): "broken",
+    ("doesn", "t", "work"): "broken", ("isn", "t", "working"): "broken",
+    ("khong", "hoat", "dong"): "broken", ("bi", "hong"): "broken",
 }
 # Single words → their term (English inflections, Vietnamese words with one clear meaning).
 WORDS: dict[str, str] = {
@@ -85,6 +93,10 @@ WORDS: dict[str, str] = {
     "assignments": "assignment", "homework": "assignment", "quizzes": "quiz",
     "certificates": "certificate", "screenshots": "screenshot", "mobile": "phone",
     "parents": "parent", "notifications": "notification",
+    "hand-in": "submit", "handin": "submit",
+    "click": "click", "clicks": "click", "clicked": "click", "clicking": "click",
+    "press": "click", "pressed": "click", "presses": "click", "pressing": "click",
+    "bam": "click",
 }
 _ENGLISH_STOP_WORDS = """
 a about after again all also am an and any are as at be been before being but by can
@@ -94,7 +106,7 @@ once only or other our out over please same she since so some still such than th
 that the their them then there these they this those to too under until up us very was we
 were what when where which while who why will with would you your yours dear regards team
 class classes today yesterday morning afternoon evening urgent issue problem problems
-issues anyone everyone everything nothing something able unable again tried try trying
+issues anyone everyone nobody everything nothing something able unable again tried try trying
 keeps keep every each many much say says said shows show showing re fw fwd write see
 look need needs needed want know let pm am per take takes think than
 """

@@ -9,8 +9,11 @@ The incidents considered are the active ones and the resolved ones still watched
   LINKED_SAMPLE linked tickets (title, description, tags), averaged — a word every report
   uses counts fully, one a single report used counts little. Terms are duplicates/text.py's
   (EN/VI, with or without diacritics, one glossary), plus a numbered thing as one term
-  ("lesson 3", "bài giảng 3" → lesson-3) and "missing" for the ways a report says that
-  something does not show (text.py drops "show" as a stop-word);
+  ("lesson 3", "bài giảng 3" → lesson-3), "missing" for the ways a report says that
+  something does not show (text.py drops "show" as a stop-word), and one term for the
+  words that say something fails without saying what ("error", "fail", "broken", "stuck"):
+  rare on a desk, "broken" would otherwise outweigh the exam and the submission that an
+  outage's first reports share with its title;
 - its classes: the course codes ("web101" of WEB101-HN-2024) of its groups and of its
   linked tickets' groups and words.
 
@@ -71,14 +74,19 @@ _SYMPTOMS = {
                           r"disappeared|empty|blank|gone|khong hien(?: thi)?|trong tron|"
                           r"trong rong|bi trong|mat het|bien mat)\b"),
 }
+# Words that say something is wrong but not what (text.py's terms): one term, as common
+# as all of them are, so that "broken" or "stuck", rare on the desk, does not outweigh the
+# exam or the submission a report is about.
+_FAULTS = frozenset({"error", "fail", "broken", "stuck"})
+FAULT = "error"
 # Words by which a ticket says something is wrong (folded): a question or a request
 # sharing an incident's words ("Is the lesson 3 video required?") is not a report of it.
 _PROBLEM = re.compile(
     r"\b(?:not?|cannot|can ?t|won ?t|doesn ?t|don ?t|didn ?t|isn ?t|aren ?t|unable|nobody|"
     r"fail\w*|error\w*|broken|break\w*|stuck|down|outage|slow\w*|lag\w*|crawl\w*|"
     r"time[sd]? ?out\w*|crash\w*|freez\w*|froze|hang\w*|black|blank|empty|missing|gone|"
-    r"disappear\w*|buffer\w*|spin\w*|forever|wrong|invalid|locked|urgent|gap|"
-    r"khong|loi|bi|cham|treo|sap|mat|trong|den|sai|khoa)\b")
+    r"disappear\w*|buffer\w*|spin\w*|forever|wrong|invalid|locked|urgent|gap|nothing|"
+    r"khong|loi|bi|cham|treo|sap|mat|trong|den|sai|khoa|hong)\b")
 NO_PROBLEM = 0.7  # the score of a ticket that says nothing is wrong, times this
 # A numbered thing ("lesson 3", "bài giảng 3") is one term: lesson-3. Folded words.
 _NUMBERED = re.compile(
@@ -161,7 +169,11 @@ def _words_of(title: str, description: str, groups: tuple[str, ...],
             terms[f"{_NUMBERED_TERM.get(noun, noun)}-{number}"] = factor
     courses = {m.group() for term in terms if (m := _COURSE.match(term))}
     courses |= {m.group() for name in groups if (m := _COURSE.match(fold(name)))}
-    words = {t: factor for t, factor in terms.items() if not _COURSE.match(t)}
+    words: dict[str, float] = {}
+    for term, factor in terms.items():
+        if not _COURSE.match(term):
+            term = FAULT if term in _FAULTS else term
+            words[term] = max(words.get(term, 0.0), factor)
     problem = bool(_PROBLEM.search(fold(f"{title} {description[:DESCRIPTION_CHARS]}")))
     return _Text(words, frozenset(courses), problem)
 
@@ -173,7 +185,11 @@ def _score_all(texts: dict[int, _Text],
         return found
     every = {t for text in texts.values() for t in text.words}
     every |= {t for profile in profiles for t in profile.words}
+    if FAULT in every:
+        every |= _FAULTS
     counts = lookups.term_counts(sorted(every)) if every else {}
+    if FAULT in counts:  # tickets holding any of them, at most
+        counts[FAULT] = sum(counts.get(term, 0) for term in _FAULTS)
     least = suggest_threshold()
     for ticket_id, text in texts.items():
         scored = [IncidentMatch(p.incident_id, _score(text, p, counts)) for p in profiles]

@@ -3,9 +3,12 @@
 Five incidents (exam submission down, a lesson video that will not play, a class that
 cannot log in, grades not showing, slow pages), each opened from its first report and
 reported again and again in English and Vietnamese, with and without diacritics, in
-varied words, from different classes; between them, tickets about something else that
-share their words: an exam schedule question, a password reset for one teacher, a feature
-request for videos, a grade correction, a slow home connection, and the everyday rest.
+varied words (some far from the incident's title, as an outage's first reports often are:
+"Students can't hand in the final exam", "Exam submit button does nothing", "Không gửi
+được bài thi"), from different classes; between them, tickets about something else that
+share their words: an exam schedule question, handing in a late assignment, a password
+reset for one teacher, a feature request for videos, an error uploading a lecture video,
+a grade correction, a slow home connection, and the everyday rest.
 
     labelled_set(seed=21) → LabelledSet(incidents=[…], reports=[…]) in time order
 
@@ -78,21 +81,31 @@ WORDING: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
                 "Final exam submit button gives an error",
                 "URGENT: exam submissions failing for {code}",
                 "Exam won't submit - 'System error - please contact administrator'",
-                "Submitting the final test fails", "Exam hand-in broken"),
+                "Submitting the final test fails", "Exam hand-in broken",
+                # Worded away from the incident's title, as early reports often are.
+                "Students can't hand in the final exam", "Final exam won't turn in for {code}",
+                "Cannot upload my answers at the end of the exam",
+                "Exam submit button does nothing", "Test hand-in not working?"),
                ("When students click Submit on the final exam they get 'System error - "
                 "please contact administrator'.",
                 "{n} students in my class could not submit the exam, the page shows an error.",
                 "The exam submission keeps failing, students are panicking.",
                 "Nobody in {code} can submit the test, it says system error.",
-                "Submitting answers fails every time for the final exam of {code}.")),
+                "Submitting answers fails every time for the final exam of {code}.",
+                "The submit button on the final exam does nothing when they click it.",
+                "Nobody in {code} can turn in the test, the page says 'Something went wrong'.",
+                "{n} students got 'Internal Server Error' when handing in their exam.")),
         "vi": (("Không nộp được bài thi cuối kỳ", "Lỗi khi nộp bài thi - lớp {code}",
                 "Học sinh không nộp được bài kiểm tra", "Hệ thống nộp bài thi bị lỗi",
-                "Gấp: lớp {code} không nộp được bài thi"),
+                "Gấp: lớp {code} không nộp được bài thi", "Bấm nộp bài thi không có phản hồi",
+                "Nút nộp bài kiểm tra không hoạt động", "Không gửi được bài thi cuối kỳ"),
                ("Các em bấm nộp bài thi thì hiện 'System error - please contact "
                 "administrator'.",
                 "Cả lớp {code} không nộp được bài thi cuối kỳ.",
                 "Sinh viên báo lỗi khi nộp bài thi, đã thử nhiều lần vẫn không được.",
-                "{n} học sinh không nộp được bài kiểm tra cuối kỳ, hệ thống báo lỗi.")),
+                "{n} học sinh không nộp được bài kiểm tra cuối kỳ, hệ thống báo lỗi.",
+                "Các em bấm nút nộp bài nhưng không có gì xảy ra, bài thi vẫn chưa nộp.",
+                "Lớp {code} gửi bài thi bị hỏng, báo 'Internal Server Error'.")),
     },
     "video": {
         "en": (("Lesson 3 video not playing", "Video lesson 3 keeps buffering",
@@ -217,6 +230,17 @@ UNRELATED: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
      "right answer as wrong.", "en", ("quiz",)),
     ("Cannot upload assignment file larger than 10 MB", "A student's project file is 14 MB.",
      "en", ()),
+    # Sharing the early reports' words: handing in, turning in, uploading, errors.
+    ("How do students hand in a late assignment?", "One student in {code} missed the "
+     "deadline because of illness.", "en", ()),
+    ("Can students turn in the exam before the time is up?", "Some finish early in {code}.",
+     "en", ("exam",)),
+    ("Nộp bài tập muộn có được không?", "Em nộp bài tập muộn một ngày, thầy có chấm không ạ?",
+     "vi", ()),
+    ("Error when uploading my lecture video", "The upload of the new lecture for {code} "
+     "fails at 90%.", "en", ("video",)),
+    ("The print button on the certificate page does nothing", "I finished the course and "
+     "want to print it.", "en", ()),
 )
 
 NOISE = {

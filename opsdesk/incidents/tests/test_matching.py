@@ -200,3 +200,50 @@ def test_with_no_open_incident_matching_is_one_read(report):
     with CaptureQueriesContext(connection) as reads:
         assert matching.match_new_tickets(created=[new], at=AT) == {new.ticket.pk: []}
     assert len(reads) == 1
+
+
+EXAM = {"title": "Exam submission fails with error 500", "summary": "Students press Submit on "
+        "the online exam and get 'System error'; their answers are not handed in."}
+FIRST_EXAM_REPORT = {"title": "Không nộp được bài thi - lớp WEB102-HN", "description": "Cả lớp "
+                     "bấm Nộp bài thi thì báo lỗi hệ thống.", "language": "vi"}
+
+
+@pytest.fixture
+def exam_outage(report, open_incident):
+    """An exam outage just opened from its first report, on a desk whose open tickets often
+    say "exam" and "error" (a schedule, an export) and never "broken" or "stuck"."""
+    for n in range(12):
+        report(title=f"Question about the exam schedule of WEB{110 + n}-HN",
+               description="When is the final exam?", at=AT - timedelta(days=1))
+        report(title="Error when exporting the attendance report", at=AT - timedelta(days=1),
+               description=f"The export of campus {n} shows an error.")
+    refresh_frequencies()
+    return open_incident(EXAM["title"], summary=EXAM["summary"],
+                         linked=(report(**FIRST_EXAM_REPORT).ticket,))
+
+
+@pytest.mark.parametrize("wording", [
+    {"title": "Students can't hand in the online exam", "description": "They click the "
+     "button and the page says something went wrong."},
+    {"title": "Final test won't turn in", "description": "The submit button does nothing."},
+    {"title": "Exam submit broken?", "description": "My class is stuck on the last page."},
+    {"title": "Test hand-in not working", "description": "Internal Server Error for WEB120."},
+    {"title": "Bài kiểm tra cuối kỳ nộp không được", "description": "Nút nộp bài bị hỏng.",
+     "language": "vi"},
+    {"title": "khong nop duoc bai thi online", "description": "bam nop bai bi bao loi 500",
+     "language": "vi"},
+])
+def test_an_outages_first_reports_in_other_words_are_linked(report, exam_outage, wording):
+    new = report(at=AT + timedelta(minutes=2), **wording)
+    assert score_of(new, exam_outage, AT + timedelta(minutes=2)) >= matching.link_threshold()
+
+
+@pytest.mark.parametrize("title, description", [
+    ("Error when exporting the grade report", "The export shows an error, it is broken."),
+    ("How do students hand in a late assignment?", "One student was ill on the deadline."),
+    ("Question about the exam schedule", "When is the final exam of WEB102-HN?"),
+])
+def test_a_ticket_saying_only_that_something_is_broken_or_asking_is_not_linked(
+        report, exam_outage, title, description):
+    new = report(at=AT + timedelta(minutes=2), title=title, description=description)
+    assert score_of(new, exam_outage, AT + timedelta(minutes=2)) < matching.link_threshold()

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 3, 2, 7, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 COUNT_EVERY = 40  # tickets between two counts of term frequencies (the worker's job)
+EARLY = 10  # an incident's first reports, matched while it has few linked tickets
 
 
 @dataclass
@@ -38,6 +39,9 @@ class Figures:
     missed: list[tuple[Report, float]] = field(default_factory=list)
     reports: int = 0  # reports of an open incident (not the ones incidents were opened from)
     unrelated: int = 0
+    seen: dict[str, int] = field(default_factory=dict)  # reports so far, by incident
+    early: int = 0  # the first EARLY reports of each incident
+    early_linked: int = 0
 
     @property
     def precision(self) -> float:
@@ -48,11 +52,17 @@ class Figures:
     def recall(self) -> float:
         return self.linked_right / self.reports if self.reports else 1.0
 
+    @property
+    def early_recall(self) -> float:
+        return self.early_linked / self.early if self.early else 1.0
+
     def __str__(self) -> str:
         return (f"{self.reports} reports of open incidents, {self.unrelated} other tickets: "
                 f"{self.linked_right} linked right, {len(self.linked_wrong)} linked wrong, "
                 f"{len(self.missed)} missed — precision {self.precision:.3f}, "
-                f"recall {self.recall:.3f} at the link threshold {matching.link_threshold()}")
+                f"recall {self.recall:.3f} at the link threshold {matching.link_threshold()}; "
+                f"{self.early_linked} of each incident's first {EARLY} reports linked "
+                f"({self.early_recall:.3f})")
 
 
 def _open_incident(spec: IncidentSpec, ticket: Ticket, agent, at: datetime) -> Incident:
@@ -112,10 +122,16 @@ def _count(figures: Figures, report: Report, found: list[matching.IncidentMatch]
     expected = report.incident if report.incident in incidents else None
     figures.reports += expected is not None
     figures.unrelated += expected is None
+    early = False
+    if expected is not None:
+        figures.seen[expected] = figures.seen.get(expected, 0) + 1
+        early = figures.seen[expected] <= EARLY
+        figures.early += early
     best = found[0] if found else None
     if best is not None and best.score >= matching.link_threshold():
         if by_id[best.incident_id] == expected:
             figures.linked_right += 1
+            figures.early_linked += early
         else:
             figures.linked_wrong.append((report, f"{by_id[best.incident_id]} {best.score}"))
     elif expected is not None:
