@@ -14,11 +14,12 @@ from opsdesk.accounts.services import system_user
 from opsdesk.communications.incident_notices import remind_follow_up
 from opsdesk.communications.incident_replies import incident_reply_drafts
 from opsdesk.communications.models import TemplateKey
+from opsdesk.core.jobs import delivering_together
 from opsdesk.tickets.models import OPEN_STAGES, Message, MessageKind, Stage, Ticket
 
 from .models import FollowUp, Incident, IncidentUpdate
 
-CHUNK = 100  # tickets answered (or resolved) per transaction
+CHUNK = 100  # tickets answered (or resolved) per transaction, their emails sent together
 INCIDENT_REPLIES = (TemplateKey.INCIDENT_UPDATE, TemplateKey.INCIDENT_RESOLUTION)
 
 
@@ -27,9 +28,12 @@ def latest_public_update(incident: Incident) -> IncidentUpdate | None:
     return incident.updates.filter(public=True).order_by("-created_at", "-id").first()
 
 
-def _open_tickets(ids: Sequence[int]) -> list[Ticket]:
-    return list(Ticket.objects.filter(pk__in=ids, stage__in=OPEN_STAGES)
-                .select_related("requester", "assignee").order_by("pk"))
+def _lock_open_tickets(ids: Sequence[int]) -> list[Ticket]:
+    """The open ones of these tickets, locked in one read (see lock_ticket), with the
+    people their replies go to."""
+    return list(Ticket.objects.select_for_update(of=("self",), no_key=True)
+                .filter(pk__in=ids, stage__in=OPEN_STAGES).select_related("requester", "assignee")
+                .prefetch_related("followers").order_by("pk"))
 
 
 def _answered(tickets: Sequence[Ticket], since: datetime | None = None,
@@ -61,12 +65,13 @@ def answer_each(*, ticket_ids: list[int], incident_id: int) -> list[str]:
         return list(outcome.values())
     update = latest_public_update(incident)
     for start in range(0, len(ticket_ids), CHUNK):
-        with transaction.atomic():
-            tickets = _open_tickets(ticket_ids[start:start + CHUNK])
+        with delivering_together(), transaction.atomic():  # emails sent once committed
+            tickets = _lock_open_tickets(ticket_ids[start:start + CHUNK])
             answered = _answered(tickets)
             due = [t for t in tickets if t.pk not in answered and t.incident_id == incident.pk]
-            add_messages(actor=system_user(), kind=MessageKind.REPLY, drafts=incident_reply_drafts(
-                tickets=due, incident=incident, update=update))
+            add_messages(actor=system_user(), kind=MessageKind.REPLY, locked=True,
+                         drafts=incident_reply_drafts(tickets=due, incident=incident,
+                                                      update=update))
             outcome.update(dict.fromkeys((t.pk for t in due), "answered"))
     return [outcome[pk] for pk in ticket_ids]
 
@@ -85,11 +90,11 @@ def tell_linked_requesters(update_id: int, actor_id: int) -> str:
                .order_by("pk").values_list("pk", flat=True))
     told = 0
     for start in range(0, len(ids), CHUNK):
-        with transaction.atomic():
-            tickets = _open_tickets(ids[start:start + CHUNK])
+        with delivering_together(), transaction.atomic():  # emails sent once committed
+            tickets = _lock_open_tickets(ids[start:start + CHUNK])
             done = _answered(tickets, since=update.created_at, templates=INCIDENT_REPLIES)
             due = [t for t in tickets if t.pk not in done]
-            add_messages(actor=actor, kind=MessageKind.REPLY, at=timezone.now(),
+            add_messages(actor=actor, kind=MessageKind.REPLY, at=timezone.now(), locked=True,
                          drafts=incident_reply_drafts(tickets=due, incident=update.incident,
                                                       update=update))
             told += len(tickets)  # those that had it already included
@@ -102,7 +107,7 @@ def resolve_linked_tickets(update_id: int, actor_id: int, notify: bool) -> str:
     """Move every open linked ticket to Resolved, verified by the incident's resolution,
     with (if `notify`) the resolution as a reply to its requester."""
     from opsdesk.workflows.messages import add_messages
-    from opsdesk.workflows.tickets import change_stage
+    from opsdesk.workflows.tickets import change_stages
 
     update = IncidentUpdate.objects.select_related("incident").filter(pk=update_id).first()
     actor = User.objects.filter(pk=actor_id).first()
@@ -112,16 +117,16 @@ def resolve_linked_tickets(update_id: int, actor_id: int, notify: bool) -> str:
     ids = list(Ticket.objects.filter(incident=incident, stage__in=OPEN_STAGES)
                .order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
-        with transaction.atomic():
-            tickets = _open_tickets(ids[start:start + CHUNK])
-            if notify:
-                add_messages(actor=actor, kind=MessageKind.REPLY, drafts=incident_reply_drafts(
-                    tickets=tickets, incident=incident, update=update,
-                    key=TemplateKey.INCIDENT_RESOLUTION))
-            for ticket in tickets:
-                change_stage(ticket=ticket, actor=actor, to=Stage.RESOLVED,
-                             waive_verification=f"verified with {incident.ref}: "
-                             f"{incident.resolution}")
+        with delivering_together(), transaction.atomic():  # emails sent once committed
+            tickets = _lock_open_tickets(ids[start:start + CHUNK])
+            change_stages(tickets=tickets, actor=actor, to=Stage.RESOLVED, locked=True,
+                          waive_verification=f"verified with {incident.ref}: "
+                          f"{incident.resolution}")
+            if notify:  # resolved first: the reply starts no new update period for nothing
+                add_messages(actor=actor, kind=MessageKind.REPLY, locked=True,
+                             drafts=incident_reply_drafts(
+                                 tickets=tickets, incident=incident, update=update,
+                                 key=TemplateKey.INCIDENT_RESOLUTION))
     IncidentUpdate.objects.filter(pk=update.pk).update(requesters_told=len(ids) if notify else 0)
     return f"{len(ids)} tickets resolved"
 

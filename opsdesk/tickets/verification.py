@@ -1,5 +1,6 @@
 """The verification checklist: one check per affected group, done before resolving."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -8,8 +9,8 @@ from django.utils import timezone
 from opsdesk.accounts.models import User
 from opsdesk.core.errors import DomainError, Forbidden, InvalidInput
 
-from .models import Ticket, VerificationCheck
-from .services import record_event, touch_ticket
+from .models import Message, Ticket, VerificationCheck
+from .services import event_message, record_event, touch_ticket
 
 CHECK_LABELS = {
     "en": "Submit a test in {group} and confirm it works",
@@ -82,18 +83,23 @@ def mark_groups_verified(*, ticket: Ticket, actor: User, groups: list[str], resu
     return len(checks)
 
 
-def ensure_verified(*, ticket: Ticket, actor: User, waiver: str, at: datetime) -> None:
-    """Refuse to resolve while checks are open, unless waived with a reason (recorded)."""
-    open_checks = list(ticket.checks.filter(done=False).values_list("label", flat=True))
-    if not open_checks:
-        return
-    if not waiver.strip():
+def ensure_verified(*, tickets: Sequence[Ticket], actor: User, waiver: str,
+                    at: datetime) -> list[Message]:
+    """Refuse to resolve while checks are open, unless waived with a reason: the waivers'
+    events, unsaved (the tickets' open checks are read together)."""
+    open_checks: dict[int, list[str]] = {}
+    for ticket_id, label in VerificationCheck.objects.filter(
+            ticket__in=list(tickets), done=False).order_by("id").values_list("ticket_id", "label"):
+        open_checks.setdefault(ticket_id, []).append(label)
+    if open_checks and not waiver.strip():
+        labels = next(iter(open_checks.values()))
         raise VerificationPending(
-            f"Verify before resolving: {len(open_checks)} check(s) open "
-            f"({'; '.join(open_checks[:3])}). Tick them, or waive verification with a reason.",
-            fields={"checks": f"{len(open_checks)} open", "waive_verification": "or give a reason"},
+            f"Verify before resolving: {len(labels)} check(s) open "
+            f"({'; '.join(labels[:3])}). Tick them, or waive verification with a reason.",
+            fields={"checks": f"{len(labels)} open", "waive_verification": "or give a reason"},
         )
-    record_event(ticket=ticket, actor=actor, event="verification_waived",
-                 body=f"Verification waived: {waiver.strip()}",
-                 data={"open_checks": open_checks, "reason": waiver.strip()}, at=at)
-
+    return [event_message(ticket=ticket, actor=actor, event="verification_waived",
+                          body=f"Verification waived: {waiver.strip()}",
+                          data={"open_checks": open_checks[ticket.pk], "reason": waiver.strip()},
+                          at=at)
+            for ticket in tickets if ticket.pk in open_checks]

@@ -147,17 +147,39 @@ def change_stage(
                             waive_verification=waive_verification, version=version, at=at)
         ticket = moved.ticket
         sla.on_stage(ticket=ticket, previous=moved.previous, at=at)  # pause, resume, meet, reopen
-        _keep_duplicate_index(ticket, previous=moved.previous, at=at)
+        _keep_duplicate_index([moved], at=at)
         if ticket.stage == Stage.CLOSED and settings.OPSDESK_AUTO_NOTIFY:
             send_close_out(ticket=ticket, at=at)
         run_trigger(trigger=Trigger.TICKET_UPDATED, ticket=ticket, now=at)
     return ticket
 
 
-def _keep_duplicate_index(ticket: Ticket, *, previous: str, at: datetime) -> None:
+def change_stages(*, tickets: Sequence[Ticket], actor: User, to: str, reason: str = "",
+                  waive_verification: str = "", locked: bool = False,
+                  at: datetime | None = None) -> list[Ticket]:
+    """`change_stage` for many tickets (an incident's resolution resolves its reports): the
+    same steps in the same order, each reading or writing all the tickets at once; the
+    rules run for each. Not to Waiting or Closed, which need a reason or a summary per
+    ticket. Returns the tickets in number order (`locked`: the caller read them under
+    their row locks in the open transaction; they are moved as given); if any cannot move,
+    none does."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        moved = stages.move_many(tickets=tickets, actor=actor, to=to, reason=reason,
+                                 waive_verification=waive_verification, locked=locked, at=at)
+        sla.on_stages(moved=[(m.ticket, m.previous) for m in moved], at=at)
+        _keep_duplicate_index(moved, at=at)
+        for ticket in (m.ticket for m in moved):
+            run_trigger(trigger=Trigger.TICKET_UPDATED, ticket=ticket, now=at)
+    return [m.ticket for m in moved]
+
+
+def _keep_duplicate_index(moved: Sequence[stages.Moved], *, at: datetime) -> None:
     """Only open tickets are compared with new ones: finished ones leave the index."""
-    was_open, is_open = previous in OPEN_STAGES, ticket.stage in OPEN_STAGES
-    if was_open and not is_open:
-        duplicates.unindex_ticket(ticket=ticket)
-    elif is_open and not was_open:  # reopened
-        duplicates.index_ticket(ticket=ticket, replace=True, at=at)
+    finished = [m.ticket for m in moved
+                if m.previous in OPEN_STAGES and m.ticket.stage not in OPEN_STAGES]
+    if finished:
+        duplicates.unindex_tickets(tickets=finished)
+    for m in moved:
+        if m.ticket.stage in OPEN_STAGES and m.previous not in OPEN_STAGES:  # reopened
+            duplicates.index_ticket(ticket=m.ticket, replace=True, at=at)
