@@ -29,6 +29,7 @@ import logging
 import os
 import random
 import secrets
+import statistics
 import subprocess
 import sys
 import threading
@@ -57,25 +58,44 @@ from .smtp_sink import Sink
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/opsdesk_bench_outage"
 
 
-NO_JOINING = (  # `opsdesk worker` with answer_linked_reports left out of schedule.JOINABLE
-    "import os, django\n"
-    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'opsdesk.settings')\n"
-    "django.setup()\n"
-    "import opsdesk.schedule as schedule\n"
-    "schedule.JOINABLE = tuple(j for j in schedule.JOINABLE\n"
-    "                          if not j.task.module_path.endswith('answer_linked_reports'))\n"
-    "from opsdesk.cli import main\n"
-    "main(['worker'])\n")
+# What a worker runs instead when a mechanism is off, to measure each with and without it
+# in the same run (DESIGN §5), patched into `opsdesk worker` in its own process.
+WITHOUT = {
+    # answer_linked_reports left out of schedule.JOINABLE
+    "joining": "import opsdesk.schedule as schedule\n"
+               "schedule.JOINABLE = tuple(j for j in schedule.JOINABLE\n"
+               "    if not j.task.module_path.endswith('answer_linked_reports'))\n",
+    # an incident's tickets moved by change_stage one at a time, as before change_stages
+    "bulk stage changes": "import opsdesk.workflows.tickets as workflow\n"
+               "def each_alone(*, tickets, actor, to, reason='', waive_verification='',\n"
+               "               locked=False, at=None):\n"
+               "    moved = [workflow.change_stage(ticket=t, actor=actor, to=to, reason=reason,\n"
+               "             waive_verification=waive_verification, at=at) for t in tickets]\n"
+               "    for ticket, m in zip(tickets, moved):\n"
+               "        ticket.stage, ticket.resolved_at = m.stage, m.resolved_at\n"
+               "        ticket.version = m.version\n"
+               "    return moved\n"
+               "workflow.change_stages = each_alone\n",
+    # each email of an incident's chunk sent by its own send_reply_email call
+    "delivering together": "import contextlib, opsdesk.incidents.tasks as tasks\n"
+               "tasks.delivering_together = contextlib.nullcontext\n",
+}
 
 
 class Worker:
-    """A real `opsdesk worker` (periodic jobs on, as in production) sending to the sink."""
+    """A real `opsdesk worker` (periodic jobs on, as in production) sending to the sink;
+    `without`: the mechanisms (WITHOUT) turned off in it."""
 
-    def __init__(self, env: dict[str, str], *, joining: bool) -> None:
-        self.log = RESULTS / f"outage-burst-worker-{'joining' if joining else 'no-joining'}.log"
+    def __init__(self, env: dict[str, str], *, without: tuple[str, ...] = ()) -> None:
+        name = "-".join(w.replace(" ", "-") for w in without) or "all-on"
+        self.log = RESULTS / f"outage-burst-worker-{name}.log"
         self._log_file = self.log.open("wb")
-        command = [sys.executable, "-m", "opsdesk.cli", "worker"] if joining else \
-            [sys.executable, "-c", NO_JOINING]
+        command = [sys.executable, "-m", "opsdesk.cli", "worker"] if not without else [
+            sys.executable, "-c",
+            "import os, django\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'opsdesk.settings')\n"
+            "django.setup()\n" + "".join(WITHOUT[w] for w in without)
+            + "from opsdesk.cli import main\nmain(['worker'])\n"]
         self.proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
                                      stdout=self._log_file, stderr=subprocess.STDOUT)
 
@@ -371,6 +391,63 @@ def _one_by_one(ctx: Ctx, ticket_ids: list[int]) -> dict[str, Any]:
             "last_answered_s": round(max(answered.values(), default=began) - began, 2)}
 
 
+# Each with everything on, one mechanism off, both off (the order kept in every round).
+VARIANTS = (("all on", ()), ("bulk stage changes off", ("bulk stage changes",)),
+            ("delivering together off", ("delivering together",)),
+            ("both off", ("bulk stage changes", "delivering together")))
+
+
+def _mechanisms(ctx: Ctx, ticket_ids: list[int]) -> dict[str, Any]:
+    """The resolved tickets again, for each variant (a worker of its own) and round: an
+    update to all of them, then the resolution; until the last email of each."""
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name, _ in VARIANTS}
+    for round_ in range(ctx.args.rounds):
+        for n, (name, without) in enumerate(VARIANTS):
+            worker = Worker(ctx.env, without=without)
+            try:
+                runs[name].append(_update_and_resolve_again(ctx, ticket_ids, f"{round_}{n}"))
+            finally:
+                worker.stop()
+    return {name: {"update_s": statistics.median(run["update_s"] for run in found),
+                   "resolve_s": statistics.median(run["resolve_s"] for run in found),
+                   "runs": found} for name, found in runs.items()}
+
+
+def _update_and_resolve_again(ctx: Ctx, ticket_ids: list[int], tag: str) -> dict[str, float]:
+    """The tickets reopened and linked to a new incident (untimed; its worker up once the
+    linking's jobs are done), then timed: a public update to all, and the resolution."""
+    from opsdesk.accounts.models import User
+    from opsdesk.tickets.models import Stage, Ticket
+    from opsdesk.workflows.incidents import link_tickets, open_incident
+    from opsdesk.workflows.tickets import change_stages
+
+    from .api_create import AGENT
+
+    agent = User.objects.get(email=AGENT)
+    for start in range(0, len(ticket_ids), 100):
+        change_stages(tickets=Ticket.objects.filter(pk__in=ticket_ids[start:start + 100]),
+                      actor=agent, to=Stage.IN_PROGRESS, reason="benchmark")
+    incident = open_incident(title=f"Exam submission fails again ({tag})", actor=agent)
+    link_tickets(incident=incident, actor=agent,
+                 tickets=list(Ticket.objects.filter(pk__in=ticket_ids)))
+    found: dict[str, float] = {}
+    for kind, path, body in (
+            ("update", "updates", {"public": True, "body": "We are restoring the exam server."}),
+            ("resolve", "resolve", {"notify": True, "resolution": "The exam server is back."})):
+        drain_queue(timeout=ctx.args.wait)
+        ctx.sink.quiet()
+        marker = f"OB-{kind.upper()}-{ctx.nonce}-{tag}"
+        text = "body" if kind == "update" else "resolution"
+        began = time.time()
+        ctx.client.must("POST", f"/api/v1/incidents/{incident.pk}/{path}",
+                        {**body, text: f"{body[text]} ({marker})"})
+        answered = ctx.sink.wait(marker, set(ticket_ids), timeout=ctx.args.resolve_wait)
+        if len(answered) < len(ticket_ids):
+            raise RuntimeError(f"{kind} {tag}: {len(answered)} of {len(ticket_ids)} answered")
+        found[f"{kind}_s"] = round(max(answered.values()) - began, 2)
+    return found
+
+
 @dataclass
 class BurstReport(Report):
     table: list[tuple[str, str, str, str]] = field(default_factory=list)
@@ -396,8 +473,12 @@ def run(argv: list[str]) -> Report:
     parser.add_argument("--wait", type=float, default=180,
                         help="at most this long after the burst for the answers")
     parser.add_argument("--resolve-wait", type=float, default=900)
-    parser.add_argument("--skip", action="append", default=[], choices=("one-by-one", "joining"),
-                        help="leave out the one-by-one reference or the burst without joining")
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=("one-by-one", "mechanisms", "joining"),
+                        help="leave out the one-by-one reference, the update and resolution "
+                             "again with each mechanism off, or the burst without joining")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of the update and resolution again, each variant once")
     parser.add_argument("--database-url", default=os.environ.get(
         "OPSDESK_BENCH_DATABASE_URL", DEFAULT_URL), help="the run's own database (recreated)")
     args = parser.parse_args(argv)
@@ -418,19 +499,20 @@ def run(argv: list[str]) -> Report:
                            name="outage-burst") as server:
         ctx = Ctx(Client(server.port, token, session), sink, env, args, random.Random(21),
                   secrets.token_hex(3))
-        worker = Worker(env, joining=True)
+        worker = Worker(env)
         try:
             figures["joined"] = _burst(ctx, worker, tag="joined")
             figures["resolve"] = _resolve(ctx, figures["joined"]["incident_id"])
             if "one-by-one" not in args.skip:
                 figures["one_by_one"] = _one_by_one(ctx, figures["resolve"]["_due"])
-            if "joining" not in args.skip:
-                figures["tidied before the burst without joining"] = _tidy(ctx)
         finally:
             worker.stop()
+        if "mechanisms" not in args.skip:
+            figures["mechanisms"] = _mechanisms(ctx, figures["resolve"]["_due"])
         if "joining" not in args.skip:
-            worker = Worker(env, joining=False)
+            worker = Worker(env, without=("joining",))
             try:
+                figures["tidied before the burst without joining"] = _tidy(ctx)
                 figures["unjoined"] = _burst(ctx, worker, tag="unjoined")
             finally:
                 worker.stop()
@@ -551,6 +633,8 @@ def _report(args: argparse.Namespace, vendor: str, figures: dict[str, Any]) -> B
                       f"{manual['last_answered_s']:.1f} s ({manual['answered']}/"
                       f"{manual['tickets']}): resolve is {ratio:.1f}× faster", "≥ 10×",
                       _verdict(ratio >= 10, f"{ratio:.1f}×")))
+    if "mechanisms" in figures:
+        table += _with_and_without(report, figures["mechanisms"])
     if "unjoined" in figures:
         table += _joining(report, main, created, figures["unjoined"])
     report.table = table
@@ -577,3 +661,21 @@ def _joining(report: BurstReport, main: dict[str, Any], created: Timing,
     return [("joining answer_linked_reports (off ÷ on)",
              f"p99 {p99:.2f}×, worker CPU a report {cpu:.2f}×", "≥ 1.3× to stay",
              "earns its place" if best >= 1.3 else f"below 1.3× ({best:.2f}×)")]
+
+
+def _with_and_without(report: BurstReport,
+                      variants: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The update to all and the resolution again, each mechanism off ÷ all on (medians)."""
+    report.setup["update and resolution again, by variant"] = variants
+    on = variants["all on"]
+    rows = []
+    for kind, label in (("update_s", "update to all again → last told"),
+                        ("resolve_s", "resolution again → last answered")):
+        ratios = {name: variants[name][kind] / max(on[kind], 1e-3) for name in variants
+                  if name != "all on"}
+        for name, ratio in ratios.items():
+            report.ratios[f"{label}: {name} ÷ all on"] = ratio
+        rows.append((f"{label} (median)", f"all on {on[kind]:.1f} s; " + "; ".join(
+            f"{name} {variants[name][kind]:.1f} s ({ratio:.2f}×)"
+            for name, ratio in ratios.items()), "≥ 1.3× to stay", ""))
+    return rows
